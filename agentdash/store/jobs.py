@@ -1,0 +1,200 @@
+"""Job rows: insert, read, and the lifecycle transitions the engine commits.
+
+Every change bumps the row's ``seq`` to one past the table's highest, so a reader (the
+dashboard, a follower pane) can ask "what changed since seq N" with one indexed query.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from agentdash.models import ACTIVE, Job, JobStatus
+from agentdash.store.rows import JOB_COLUMNS, JOB_SUMMARY_COLUMNS, job_from_row, ts
+from agentdash.store.sqlite import Database
+
+_NEXT_SEQ = "(SELECT IFNULL(MAX(seq), 0) + 1 FROM jobs)"
+_ACTIVE_SQL = ", ".join(f"'{s.value}'" for s in ACTIVE)
+
+
+class JobStore:
+    """Reads and writes of the ``jobs`` table."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(self, *, job: str, provider: str, prompt: str, origin: str, now: datetime) -> Job:
+        """Insert a queued job and return it."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "INSERT INTO jobs (job, provider, status, origin, prompt, created_at, updated_at,"
+                f" seq) VALUES (?, ?, 'queued', ?, ?, ?, ?, {_NEXT_SEQ}) RETURNING id",
+                (job, provider, origin, prompt, ts(now), ts(now)),
+            )
+            row = await cur.fetchone()
+            await cur.close()
+        assert row is not None
+        found = await self.get(int(row[0]))
+        assert found is not None
+        return found
+
+    async def get(self, job_id: int) -> Job | None:
+        rows = await self.db.rows(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+        return job_from_row(rows[0]) if rows else None
+
+    async def list_jobs(
+        self,
+        statuses: Iterable[JobStatus] | None = None,
+        *,
+        limit: int | None = None,
+        newest_first: bool = True,
+    ) -> list[Job]:
+        """Jobs without their output, newest first, optionally filtered by status."""
+        where: str = ""
+        params: tuple[str, ...] = ()
+        wanted = tuple(s.value for s in statuses) if statuses is not None else None
+        if wanted is not None:
+            where = f"WHERE status IN ({', '.join('?' * len(wanted))})"
+            params = wanted
+        order = "DESC" if newest_first else "ASC"
+        lim = f"LIMIT {int(limit)}" if limit else ""
+        rows = await self.db.rows(
+            f"SELECT {JOB_SUMMARY_COLUMNS} FROM jobs {where} ORDER BY id {order} {lim}", params
+        )
+        return [job_from_row(r) for r in rows]
+
+    async def changed_since(self, seq: int) -> tuple[list[Job], int]:
+        """Jobs changed after ``seq`` (without output) and the newest seq seen."""
+        rows = await self.db.rows(
+            f"SELECT {JOB_SUMMARY_COLUMNS}, seq FROM jobs WHERE seq > ? ORDER BY seq", (seq,)
+        )
+        if not rows:
+            return [], seq
+        return [job_from_row(r[:-1]) for r in rows], int(rows[-1][-1])
+
+    async def counts(self) -> dict[JobStatus, int]:
+        rows = await self.db.rows("SELECT status, COUNT(*) FROM jobs GROUP BY status")
+        return {JobStatus(s): int(n) for s, n in rows}
+
+    async def active(self) -> list[Job]:
+        """Every job not in a terminal state, oldest first."""
+        rows = await self.db.rows(
+            f"SELECT {JOB_SUMMARY_COLUMNS} FROM jobs WHERE status IN ({_ACTIVE_SQL}) ORDER BY id"
+        )
+        return [job_from_row(r) for r in rows]
+
+    async def due(self, now: datetime, exclude: Iterable[int], limit: int) -> list[Job]:
+        """Active jobs whose ``next_poll_at`` has come (or that await a cancel), oldest due first.
+
+        ``exclude`` holds the jobs this process is working on already.
+        """
+        skip = tuple(exclude)
+        not_in = f"AND id NOT IN ({', '.join('?' * len(skip))})" if skip else ""
+        rows = await self.db.rows(
+            f"SELECT {JOB_SUMMARY_COLUMNS} FROM jobs WHERE status IN ({_ACTIVE_SQL}) {not_in}"
+            " AND (IFNULL(next_poll_at, 0) <= ? OR cancel_requested = 1)"
+            " ORDER BY IFNULL(next_poll_at, 0), id LIMIT ?",
+            (*skip, ts(now), limit),
+        )
+        return [job_from_row(r) for r in rows]
+
+    async def next_due_at(self, exclude: Iterable[int]) -> float | None:
+        """The earliest ``next_poll_at`` (epoch seconds) of an active job not in ``exclude``."""
+        skip = tuple(exclude)
+        not_in = f"AND id NOT IN ({', '.join('?' * len(skip))})" if skip else ""
+        value = await self.db.scalar(
+            f"SELECT MIN(CASE WHEN cancel_requested = 1 THEN 0 ELSE IFNULL(next_poll_at, 0) END)"
+            f" FROM jobs WHERE status IN ({_ACTIVE_SQL}) {not_in}",
+            skip,
+        )
+        return None if value is None else float(value)
+
+    async def begin_dispatch(
+        self, job_id: int, intent_id: str, now: datetime, epoch: int
+    ) -> Job | None:
+        """Commit the intent before the create call: queued → dispatching, fenced.
+
+        A job that already has an intent keeps it, so a re-dispatch after reconciliation
+        carries the same id and can still be matched.
+        """
+        async with self.db.write(epoch) as conn:
+            cur = await conn.execute(
+                "UPDATE jobs SET status = 'dispatching', intent_id = IFNULL(intent_id, ?),"
+                " intent_at = IFNULL(intent_at, ?), dispatch_attempts = dispatch_attempts + 1,"
+                f" updated_at = ?, seq = {_NEXT_SEQ} WHERE id = ? AND status = 'queued'",
+                (intent_id, ts(now), ts(now), job_id),
+            )
+            changed = cur.rowcount
+            await cur.close()
+        return await self.get(job_id) if changed else None
+
+    async def cursor(self, job_id: int) -> dict[str, Any]:
+        """The provider's opaque poll state for a job."""
+        raw = await self.db.scalar("SELECT cursor FROM jobs WHERE id = ?", (job_id,))
+        return dict(json.loads(raw)) if raw else {}
+
+    async def update(
+        self,
+        job_id: int,
+        fields: Mapping[str, Any],
+        *,
+        epoch: int | None = None,
+        only_if: Iterable[JobStatus] | None = None,
+        append_transcript: str | None = None,
+    ) -> Job | None:
+        """Change columns of one job in one fenced transaction.
+
+        Args:
+            fields: column → value; datetimes become epoch seconds, dicts JSON.
+            epoch: the lease epoch this process holds; the write fails if it moved.
+            only_if: apply only while the job is in one of these states.
+            append_transcript: text appended to the transcript (with a blank line between).
+
+        Returns:
+            The job after the change, or None when ``only_if`` did not match.
+        """
+        sets, params = _assignments(fields)
+        if append_transcript:
+            sets.append(
+                "transcript = CASE WHEN transcript IS NULL OR transcript = '' THEN ? "
+                "ELSE transcript || char(10) || char(10) || ? END"
+            )
+            params += [append_transcript, append_transcript]
+        where = "id = ?"
+        wparams: list[Any] = [job_id]
+        if only_if is not None:
+            states = [s.value for s in only_if]
+            where += f" AND status IN ({', '.join('?' * len(states))})"
+            wparams += states
+        async with self.db.write(epoch) as conn:
+            cur = await conn.execute(
+                f"UPDATE jobs SET {', '.join(sets)}, seq = {_NEXT_SEQ} WHERE {where}",
+                (*params, *wparams),
+            )
+            changed = cur.rowcount
+            await cur.close()
+        return await self.get(job_id) if changed else None
+
+
+def _assignments(fields: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
+    sets, params = [], []
+    for column, value in fields.items():
+        if not column.replace("_", "").isalnum():
+            raise ValueError(f"bad column name {column!r}")
+        sets.append(f"{column} = ?")
+        params.append(_sql_value(value))
+    return sets, params
+
+
+def _sql_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return ts(value)
+    if isinstance(value, JobStatus):
+        return value.value
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, bool):
+        return int(value)
+    return value
