@@ -1,0 +1,248 @@
+"""Claude Managed Agents sessions through the official ``anthropic`` SDK.
+
+One session per job: created with the job's agent, environment, title, the intent id in
+``metadata``, and the prompt as the initial ``user.message``. The SDK's own retries are off
+(``max_retries=0``): a retried create could start a second session, and the engine's poll
+loop already retries reads with back-off inside the provider's request budget.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import anthropic
+import httpx2
+
+from agentdash.errors import (
+    AmbiguousCreateError,
+    ProviderError,
+    RejectedError,
+    TransientProviderError,
+)
+from agentdash.models import JobStatus, Usage
+from agentdash.providers.anthropic_events import EVENT_TYPES, TurnState, apply_events
+from agentdash.providers.base import CreateRequest, PollResult, RemoteSession
+from agentdash.providers.http_errors import excerpt, retry_after_seconds
+from agentdash.providers.settings import AnthropicSettings
+
+INTENT_KEY = "agentdash_intent"
+"""The session metadata key that carries a job's intent id."""
+_RETRYABLE_STATUS = {408, 409, 429}
+
+
+class AnthropicProvider:
+    """A :class:`~agentdash.providers.base.Provider` for Managed Agents sessions."""
+
+    can_list = True
+
+    def __init__(
+        self,
+        name: str,
+        settings: AnthropicSettings,
+        api_key: str,
+        http_client: httpx2.AsyncClient,
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self._http = http_client
+        self._client = anthropic.AsyncAnthropic(
+            api_key=api_key,
+            base_url=settings.base_url,
+            max_retries=0,
+            timeout=settings.timeout,
+            http_client=self._http,
+        )
+        self._sessions = self._client.beta.sessions
+
+    def __repr__(self) -> str:
+        return f"AnthropicProvider(name={self.name!r}, base_url={self.settings.base_url!r})"
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def create(self, request: CreateRequest) -> str:
+        params = dict(request.params)
+        agent, environment = params.get("agent"), params.get("environment")
+        if not agent or not environment:
+            raise RejectedError(f"job {request.job_name!r} needs 'agent' and 'environment' set")
+        metadata = {str(k): str(v) for k, v in (params.get("metadata") or {}).items()}
+        metadata[INTENT_KEY] = request.intent_id
+        metadata.setdefault("agentdash_job", request.job_name)
+        try:
+            session = await self._sessions.create(
+                agent=str(agent),
+                environment_id=str(environment),
+                title=request.title,
+                metadata=metadata,
+                initial_events=[
+                    {"type": "user.message", "content": [{"type": "text", "text": request.prompt}]}
+                ],
+            )
+        except anthropic.APIStatusError as exc:
+            if exc.status_code in _RETRYABLE_STATUS:
+                raise TransientProviderError(
+                    _describe(exc), retry_after=_retry_after(exc)
+                ) from None
+            if exc.status_code < 500:
+                raise RejectedError(_describe(exc)) from None
+            raise AmbiguousCreateError(_describe(exc)) from None
+        except (anthropic.APIError, ValueError) as exc:
+            raise AmbiguousCreateError(_describe(exc)) from None
+        session_id = getattr(session, "id", None)
+        if not isinstance(session_id, str) or not session_id:
+            raise AmbiguousCreateError("the create answer carried no session id")
+        return session_id
+
+    async def poll(
+        self, remote_id: str, cursor: Mapping[str, Any], *, fetch_output: bool = False
+    ) -> PollResult:
+        state = TurnState.from_cursor(cursor)
+        try:
+            session = await self._sessions.retrieve(remote_id)
+            if not getattr(session, "id", None):
+                raise ValueError("the session answer carried no id")
+            remote_status = str(getattr(session, "status", "") or "")
+            updated_at = _iso(getattr(session, "updated_at", None))
+            moved = remote_status != state.remote_status or updated_at != state.updated_at
+            texts: list[str] = []
+            if moved or fetch_output or not state.anchored:
+                texts = apply_events(state, await self._events_since(remote_id, state.since))
+        except anthropic.NotFoundError:
+            raise RejectedError(f"session {remote_id} no longer exists") from None
+        except (anthropic.APIError, ValueError) as exc:
+            raise _read_error(exc) from None
+        if remote_status == "terminated" and not state.status.is_terminal:
+            state.status = JobStatus.CANCELLED if state.interrupted else JobStatus.FAILED
+            state.error = state.last_session_error or "the session was terminated"
+        state.remote_status, state.updated_at = remote_status, updated_at
+        return PollResult(
+            status=state.status,
+            cursor=state.to_cursor(),
+            changed=moved or bool(texts),
+            new_messages=tuple(texts),
+            error=state.error,
+            usage=_usage(session),
+            remote_status=remote_status,
+        )
+
+    async def _events_since(self, remote_id: str, since: str | None) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"order": "asc", "types": list(EVENT_TYPES), "limit": 100}
+        if since:
+            kwargs["created_at_gte"] = since
+        async for event in self._sessions.events.list(remote_id, **kwargs):
+            events.append(event.model_dump(mode="json"))
+        return events
+
+    async def cancel(self, remote_id: str) -> None:
+        try:
+            await self._sessions.events.send(remote_id, events=[{"type": "user.interrupt"}])
+        except anthropic.ConflictError:
+            pass  # archived already: nothing left to stop
+        except (anthropic.APIError, ValueError) as exc:
+            raise _read_error(exc) from None
+        await self.archive(remote_id)
+
+    async def archive(self, remote_id: str) -> None:
+        try:
+            await self._sessions.archive(remote_id)
+        except (anthropic.ConflictError, anthropic.NotFoundError):
+            pass
+        except (anthropic.APIError, ValueError) as exc:
+            raise _read_error(exc) from None
+
+    async def list_sessions(self, since: datetime) -> list[RemoteSession]:
+        found: list[RemoteSession] = []
+        try:
+            async for session in self._sessions.list(
+                created_at_gte=since.astimezone(UTC).isoformat(),
+                include_archived=True,
+                order="asc",
+                limit=100,
+            ):
+                metadata = getattr(session, "metadata", None) or {}
+                created = getattr(session, "created_at", None)
+                found.append(
+                    RemoteSession(
+                        remote_id=str(session.id),
+                        created_at=created if isinstance(created, datetime) else since,
+                        intent_id=metadata.get(INTENT_KEY),
+                        archived=getattr(session, "archived_at", None) is not None,
+                    )
+                )
+        except (anthropic.APIError, ValueError) as exc:
+            raise _read_error(exc) from None
+        return found
+
+
+def _iso(value: object) -> str | None:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return None if value is None else str(value)
+
+
+def _usage(session: object) -> Usage | None:
+    usage = getattr(session, "usage", None)
+    stats = getattr(session, "stats", None)
+    if usage is None and stats is None:
+        return None
+    cost = getattr(usage, "list_cost", None)
+    cost_text = None
+    if cost is not None:
+        amount, currency = getattr(cost, "amount", None), getattr(cost, "currency", "")
+        try:
+            cost_text = f"{int(str(amount)) / 100:.2f} {currency}".strip()
+        except ValueError:
+            cost_text = None
+    active = getattr(usage, "active_seconds", None) or getattr(stats, "active_seconds", None)
+    return Usage(
+        input_tokens=getattr(usage, "input_tokens", None),
+        output_tokens=getattr(usage, "output_tokens", None),
+        cache_read_tokens=getattr(usage, "cache_read_input_tokens", None),
+        active_seconds=float(active) if active is not None else None,
+        cost=cost_text,
+    )
+
+
+def _retry_after(exc: anthropic.APIStatusError) -> float | None:
+    return retry_after_seconds(dict(exc.response.headers))
+
+
+def _read_error(exc: Exception) -> ProviderError:
+    """Failures of reads (polls, lists) are transient; only a bad request is final."""
+    if isinstance(exc, anthropic.APIStatusError) and exc.status_code in {400, 422}:
+        return RejectedError(_describe(exc))
+    retry = _retry_after(exc) if isinstance(exc, anthropic.APIStatusError) else None
+    return TransientProviderError(_describe(exc), retry_after=retry)
+
+
+def _describe(exc: Exception) -> str:
+    """A one-line, key-free description with the HTTP status and request id when known."""
+    if isinstance(exc, anthropic.APIStatusError):
+        request_id = exc.response.headers.get("request-id")
+        detail = _error_message(exc.response)
+        rid = f" [{request_id}]" if request_id else ""
+        return f"HTTP {exc.status_code}: {detail}{rid}"
+    if isinstance(exc, anthropic.APITimeoutError):
+        return "the request timed out"
+    if isinstance(exc, anthropic.APIConnectionError):
+        return f"connection failed: {exc.__cause__ or exc}"
+    if isinstance(exc, anthropic.APIResponseValidationError | ValueError):
+        return f"malformed answer: {excerpt(str(exc))}"
+    return excerpt(str(exc))
+
+
+def _error_message(response: httpx2.Response) -> str:
+    try:
+        body = response.json()
+    except (ValueError, httpx2.ResponseNotRead):
+        ctype = response.headers.get("content-type", "")
+        kind = "an HTML page" if "html" in ctype else "a non-JSON body"
+        return f"{response.reason_phrase or 'error'} ({kind})"
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return str(error.get("message") or error.get("type") or "error")
+    return excerpt(json.dumps(body))
