@@ -1,0 +1,54 @@
+"""What every engine step needs, in one object: store, config, providers, clock, epoch."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from agentdash.clock import Clock
+from agentdash.config import Config
+from agentdash.engine.pacing import Pacer
+from agentdash.models import Job
+from agentdash.providers.base import Provider
+from agentdash.store import Store
+
+JobListener = Callable[[Job], None]
+
+
+@dataclass
+class EngineContext:
+    """Shared state of one running engine."""
+
+    store: Store
+    config: Config
+    providers: Mapping[str, Provider]
+    pacers: Mapping[str, Pacer]
+    clock: Clock
+    epoch: int = 0
+    rng: random.Random = field(default_factory=random.Random)
+    listeners: list[JobListener] = field(default_factory=list)
+    provider_errors: dict[str, str] = field(default_factory=dict)
+    """Providers that could not be built (e.g. a missing key), with the reason."""
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def later(self, seconds: float) -> datetime:
+        return self.now() + timedelta(seconds=seconds)
+
+    def timeout_for(self, provider: str) -> float:
+        settings = self.config.providers.get(provider)
+        return settings.timeout if settings else 60.0
+
+    async def update(self, job: Job, fields: Mapping[str, Any], **kwargs: Any) -> Job | None:
+        """Write a fenced change to ``job`` and tell the listeners."""
+        changed = await self.store.jobs.update(
+            job.id, {**fields, "updated_at": self.now()}, epoch=self.epoch, **kwargs
+        )
+        if changed is not None:
+            for listener in self.listeners:
+                listener(changed)
+        return changed

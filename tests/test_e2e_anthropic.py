@@ -1,0 +1,134 @@
+"""End to end: the real engine and Managed Agents provider, through the anthropic SDK, against
+the fake server over loopback HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentdash.fake import Fault, Scenario
+from agentdash.models import JobStatus
+
+from .helpers import rig
+
+
+async def test_completed_job_has_agent_text_and_usage(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r:
+        job = await r.run("Summarise the logs")
+        assert job.status is JobStatus.COMPLETED, job
+        full = await r.store.jobs.get(job.id)
+        assert full is not None and full.output is not None
+        assert "Summarise the logs" in full.output
+        assert full.transcript is not None and full.transcript.endswith(full.output)
+        assert full.remote_id and full.remote_id.startswith("sesn_")
+        assert full.finished_at is not None and full.poll_count >= 1
+        assert full.usage.output_tokens is not None
+        assert r.fake.stats.sessions_created == 1
+
+
+@pytest.mark.parametrize(
+    ("marker", "status", "error_part"),
+    [
+        ("needs_action", JobStatus.NEEDS_ACTION, "tool"),
+        ("budget", JobStatus.NEEDS_ACTION, "budget"),
+        ("retries_exhausted", JobStatus.FAILED, None),
+        ("terminated", JobStatus.FAILED, None),
+    ],
+)
+async def test_scripts_end_in_the_right_state(
+    tmp_path: Path, marker: str, status: JobStatus, error_part: str | None
+) -> None:
+    async with rig(tmp_path) as r:
+        job = await r.run(f"work [fake:{marker}]")
+        assert job.status is status
+        assert job.error
+        if error_part:
+            assert error_part in job.error
+        else:  # the session's own error message is carried through
+            assert "error" not in job.error.lower() or len(job.error) > 10
+
+
+async def test_pagination_shared_timestamps_unknown_events_and_redaction(tmp_path: Path) -> None:
+    async with rig(tmp_path, Scenario(turn_seconds=0.4, events_page_limit=3)) as r:
+        job = await r.run("[fake:complete,messages=12,shared_ts,unknown,redacted] go")
+        full = await r.store.jobs.get(job.id)
+        assert full is not None and full.status is JobStatus.COMPLETED
+        assert full.transcript is not None
+        steps = [p for p in full.transcript.split("\n\n") if p.startswith("Working on it")]
+        assert len(steps) == 11 and len(set(steps)) == 11  # each message once, in order
+        assert steps[0].endswith("step 1 of 12.") and steps[-1].endswith("step 11 of 12.")
+
+
+@pytest.mark.parametrize("kind", ["rate_limit", "overloaded", "html_502", "truncated_json"])
+async def test_bad_answers_on_polls_are_retried_and_shown(tmp_path: Path, kind: str) -> None:
+    async with rig(tmp_path) as r:
+        r.fake.scenario.add_fault(Fault(kind, route="retrieve", count=2, retry_after=0.5))
+        job = await r.run()
+        assert job.status is JobStatus.COMPLETED
+        assert job.poll_count >= 1
+        assert r.fake.stats.sessions_created == 1
+
+
+async def test_poll_errors_are_counted_on_the_job_while_they_last(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r:
+        r.fake.scenario.add_fault(Fault("html_502", route="retrieve", count=1000))
+        job = await r.control.dispatch("hello", "x")
+        seen = await r.engine.run_until(job.id, lambda j: j.consecutive_errors >= 2)
+        assert seen.status is JobStatus.RUNNING
+        assert seen.last_error is not None and "HTTP 502" in seen.last_error
+        assert "HTML" in seen.last_error
+        r.fake.scenario.clear_faults()
+        done = await r.engine.run_until(job.id, lambda j: j.status.is_terminal)
+        assert done.status is JobStatus.COMPLETED and done.consecutive_errors == 0
+
+
+async def test_cancel_interrupts_and_archives(tmp_path: Path) -> None:
+    async with rig(tmp_path, Scenario(turn_seconds=30)) as r:
+        job = await r.control.dispatch("hello", "long task")
+        running = await r.engine.run_until(job.id, lambda j: j.status is JobStatus.RUNNING)
+        await r.control.cancel(job.id)
+        done = await r.engine.run_until(job.id, lambda j: j.status.is_terminal)
+        assert done.status is JobStatus.CANCELLED
+        assert running.remote_id is not None
+        assert r.fake.state.sessions[running.remote_id].archived_at is not None
+
+
+async def test_create_rate_limited_is_retried_without_duplicates(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r:
+        r.fake.scenario.add_fault(Fault("rate_limit", route="create", retry_after=0.2))
+        job = await r.run()
+        assert job.status is JobStatus.COMPLETED
+        assert r.fake.stats.sessions_created == 1
+
+
+@pytest.mark.parametrize("mode", ["500", "drop"])
+async def test_ambiguous_create_is_reconciled_not_resent(tmp_path: Path, mode: str) -> None:
+    async with rig(tmp_path) as r:
+        r.fake.scenario.add_fault(Fault("create_then_fail", mode=mode))  # type: ignore[arg-type]
+        job = await r.control.dispatch("hello", "x")
+        unknown = await r.engine.run_until(job.id, lambda j: j.status is JobStatus.UNKNOWN)
+        assert unknown.last_error and "checking whether the session exists" in unknown.last_error
+        done = await r.engine.run_until(job.id, lambda j: j.status.is_terminal)
+        assert done.status is JobStatus.COMPLETED
+        assert r.fake.stats.sessions_created == 1
+        assert list(r.fake.stats.sessions_by_intent.values()) == [1]
+
+
+async def test_create_timeout_is_ambiguous_then_linked(tmp_path: Path) -> None:
+    async with rig(tmp_path, call_timeout="1s") as r:
+        r.fake.scenario.add_fault(Fault("create_then_fail", mode="timeout", hang_seconds=3))
+        job = await r.run()
+        assert job.status is JobStatus.COMPLETED
+        assert r.fake.stats.sessions_created == 1
+
+
+async def test_missing_intent_is_resent_with_the_same_intent(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r:
+        r.fake.scenario.add_fault(Fault("server_error", route="create"))
+        job = await r.control.dispatch("hello", "x")
+        unknown = await r.engine.run_until(job.id, lambda j: j.status is JobStatus.UNKNOWN)
+        done = await r.engine.run_until(job.id, lambda j: j.status.is_terminal)
+        assert done.status is JobStatus.COMPLETED
+        assert done.intent_id == unknown.intent_id
+        assert dict(r.fake.stats.sessions_by_intent) == {done.intent_id: 1}
