@@ -1,0 +1,131 @@
+"""The command line: parse arguments, build what the command needs, report errors plainly.
+
+This is the composition root. Commands that do not show the dashboard never import
+Textual, so they start fast; every expected failure is one clear line on stderr and a
+non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from agentdash import __version__
+
+EXIT_ERROR = 1
+EXIT_CONFIG = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agentdash",
+        description="Dispatch long-running AI agent jobs, poll them, and read their output.",
+    )
+    parser.add_argument("--version", action="version", version=f"agentdash {__version__}")
+    parser.add_argument("--config", type=Path, help="config file (default: platform config dir)")
+    parser.add_argument("--db", type=Path, help="database file (default: platform data dir)")
+    parser.add_argument("--demo", action="store_true", help="the dashboard on the bundled fake")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("dispatch", help="send a job to its provider")
+    p.add_argument("job", help="job template name from the config")
+    p.add_argument("--prompt", help="prompt text (default: the template's prompt)")
+    p.add_argument("--wait", action="store_true", help="return when the job ends or needs you")
+    p.add_argument("--json", action="store_true", help="print the job as JSON")
+
+    p = sub.add_parser("cancel", help="cancel a job")
+    p.add_argument("job_id", type=int)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("jobs", help="list jobs")
+    p.add_argument("--status", help="only these statuses (comma-separated)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("show", help="one job in detail, with its output")
+    p.add_argument("job_id", type=int)
+    p.add_argument("--json", action="store_true")
+
+    sub.add_parser("daemon", help="run the engine with no UI")
+    sub.add_parser("check-config", help="validate the config file")
+
+    p = sub.add_parser("fake-server", help="serve the fake Managed Agents API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--turn-seconds", type=float, default=3.0, help="how long each turn takes")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose or args.command in ("daemon", "fake-server"))
+    from agentdash.errors import AgentdashError, ConfigError
+
+    try:
+        if args.command == "fake-server":
+            return _fake_server(args)
+        return asyncio.run(_run(args))
+    except ConfigError as exc:
+        print(f"agentdash: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except AgentdashError as exc:
+        print(f"agentdash: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from agentdash.runtime import resolve
+
+    settings = resolve(args.config, args.db)
+    if args.command == "dispatch":
+        from agentdash.commands.jobs import DispatchArgs, dispatch_command
+
+        return await dispatch_command(
+            settings, DispatchArgs(args.job, args.prompt, args.wait, args.json)
+        )
+    if args.command == "cancel":
+        from agentdash.commands.jobs import cancel_command
+
+        return await cancel_command(settings, args.job_id, args.json)
+    if args.command == "jobs":
+        from agentdash.commands.jobs import jobs_command
+
+        return await jobs_command(settings, args.status, args.json)
+    if args.command == "show":
+        from agentdash.commands.jobs import show_command
+
+        return await show_command(settings, args.job_id, args.json)
+    if args.command == "daemon":
+        from agentdash.commands.daemon import daemon_command
+
+        return await daemon_command(settings)
+    if args.command == "check-config":
+        from agentdash.commands.check import check_config_command
+
+        return check_config_command(settings)
+    from agentdash.errors import AgentdashError
+
+    raise AgentdashError("the dashboard is not available in this build; use a subcommand")
+
+
+def _fake_server(args: argparse.Namespace) -> int:
+    from agentdash.fake import Scenario, serve
+
+    serve(host=args.host, port=args.port, scenario=Scenario(turn_seconds=args.turn_seconds))
+    return 0
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpx2", "httpcore", "anthropic", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
