@@ -72,6 +72,8 @@ class JobConfig(StrictModel):
     """Title of the remote session; defaults to the job name and id."""
     metadata: dict[str, str] = Field(default_factory=dict)
     """Extra metadata pairs for the remote session."""
+    sinks: list[str] = Field(default_factory=list)
+    """Names of entries under ``sinks:`` that receive the job's result when it ends."""
 
 
 class ScheduleConfig(StrictModel):

@@ -94,6 +94,8 @@ class Job:
     intent_at: datetime | None = None
     """When the intent id was committed; reconciliation looks for sessions from then on."""
     dispatch_attempts: int = 0
+    context: dict[str, Any] = field(default_factory=dict)
+    """Where the job came from, for templates: ``schedule`` name, ``task`` columns."""
 
     @property
     def is_active(self) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 from agentdash.clock import Clock
 from agentdash.config import Config
 from agentdash.engine.pacing import Pacer
-from agentdash.models import Job
+from agentdash.models import Job, JobStatus
 from agentdash.providers.base import Provider
 from agentdash.store import Store
 
@@ -39,12 +39,26 @@ class EngineContext:
     def later(self, seconds: float) -> datetime:
         return self.now() + timedelta(seconds=seconds)
 
+    def sinks_for(self, job: Job) -> list[str]:
+        """Where the job's result goes: its template's sinks, and its task's source."""
+        template = self.config.jobs.get(job.job)
+        sinks = list(template.sinks) if template else []
+        if job.origin.startswith("task:"):
+            sinks.append("task:" + job.origin.split(":")[1])
+        return sinks
+
     def timeout_for(self, provider: str) -> float:
         settings = self.config.providers.get(provider)
         return settings.timeout if settings else 60.0
 
     async def update(self, job: Job, fields: Mapping[str, Any], **kwargs: Any) -> Job | None:
-        """Write a fenced change to ``job`` and tell the listeners."""
+        """Write a fenced change to ``job`` and tell the listeners.
+
+        A change to a terminal state queues the job's deliveries in the same transaction.
+        """
+        status = fields.get("status")
+        if isinstance(status, JobStatus) and status.is_terminal:
+            kwargs.setdefault("deliveries", self.sinks_for(job))
         changed = await self.store.jobs.update(
             job.id, {**fields, "updated_at": self.now()}, epoch=self.epoch, **kwargs
         )

@@ -7,9 +7,12 @@ dashboard, a follower pane) can ask "what changed since seq N" with one indexed 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
+
+import aiosqlite
 
 from agentdash.models import ACTIVE, Job, JobStatus
 from agentdash.store.rows import JOB_COLUMNS, JOB_SUMMARY_COLUMNS, job_from_row, ts
@@ -25,16 +28,19 @@ class JobStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def add(self, *, job: str, provider: str, prompt: str, origin: str, now: datetime) -> Job:
+    async def add(
+        self,
+        *,
+        job: str,
+        provider: str,
+        prompt: str,
+        origin: str,
+        now: datetime,
+        context: Mapping[str, Any] | None = None,
+    ) -> Job:
         """Insert a queued job and return it."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
-                "INSERT INTO jobs (job, provider, status, origin, prompt, created_at, updated_at,"
-                f" seq) VALUES (?, ?, 'queued', ?, ?, ?, ?, {_NEXT_SEQ}) RETURNING id",
-                (job, provider, origin, prompt, ts(now), ts(now)),
-            )
-            row = await cur.fetchone()
-            await cur.close()
+            row = await insert_job(conn, job, provider, prompt, origin, now, context)
         assert row is not None
         found = await self.get(int(row[0]))
         assert found is not None
@@ -143,6 +149,7 @@ class JobStore:
         epoch: int | None = None,
         only_if: Iterable[JobStatus] | None = None,
         append_transcript: str | None = None,
+        deliveries: Sequence[str] = (),
     ) -> Job | None:
         """Change columns of one job in one fenced transaction.
 
@@ -151,6 +158,8 @@ class JobStore:
             epoch: the lease epoch this process holds; the write fails if it moved.
             only_if: apply only while the job is in one of these states.
             append_transcript: text appended to the transcript (with a blank line between).
+            deliveries: sinks to queue the job's result for, in the same transaction (the
+                outbox): a job can never end without its deliveries, nor deliver twice.
 
         Returns:
             The job after the change, or None when ``only_if`` did not match.
@@ -175,7 +184,35 @@ class JobStore:
             )
             changed = cur.rowcount
             await cur.close()
+            if changed:
+                for sink in deliveries:
+                    await conn.execute(
+                        "INSERT OR IGNORE INTO deliveries (job_id, sink, created_at,"
+                        " next_attempt_at, seq) VALUES (?, ?, ?, ?,"
+                        " (SELECT IFNULL(MAX(seq), 0) + 1 FROM deliveries))",
+                        (job_id, sink, time.time(), time.time()),
+                    )
         return await self.get(job_id) if changed else None
+
+
+async def insert_job(
+    conn: aiosqlite.Connection,
+    job: str,
+    provider: str,
+    prompt: str,
+    origin: str,
+    now: datetime,
+    context: Mapping[str, Any] | None = None,
+) -> tuple[Any, ...] | None:
+    """Insert a queued job inside the caller's transaction; returns ``(id,)``."""
+    cur = await conn.execute(
+        "INSERT INTO jobs (job, provider, status, origin, prompt, created_at, updated_at,"
+        f" context, seq) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, {_NEXT_SEQ}) RETURNING id",
+        (job, provider, origin, prompt, ts(now), ts(now), json.dumps(dict(context or {}))),
+    )
+    row = await cur.fetchone()
+    await cur.close()
+    return None if row is None else tuple(row)
 
 
 def _assignments(fields: Mapping[str, Any]) -> tuple[list[str], list[Any]]:

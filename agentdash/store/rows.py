@@ -13,7 +13,7 @@ JOB_COLUMNS = (
     "id, job, provider, status, origin, prompt, intent_id, remote_id, created_at, dispatched_at, "
     "finished_at, updated_at, next_poll_at, poll_count, poll_interval, consecutive_errors, "
     "last_error, error, usage, output, transcript, remote_status, cancel_requested, intent_at, "
-    "dispatch_attempts"
+    "dispatch_attempts, context"
 )
 """Every job column but the provider cursor, which only the poller reads."""
 
@@ -37,7 +37,7 @@ def job_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Job:
         id_, job, provider, status, origin, prompt, intent_id, remote_id, created_at,
         dispatched_at, finished_at, updated_at, next_poll_at, poll_count, poll_interval,
         consecutive_errors, last_error, error, usage, output, transcript, remote_status,
-        cancel_requested, intent_at, dispatch_attempts,
+        cancel_requested, intent_at, dispatch_attempts, context,
     ) = tuple(row)  # fmt: skip
     created = dt(created_at)
     assert created is not None
@@ -67,4 +67,5 @@ def job_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Job:
         cancel_requested=bool(cancel_requested),
         intent_at=dt(intent_at),
         dispatch_attempts=dispatch_attempts,
+        context=json.loads(context) if context else {},
     )

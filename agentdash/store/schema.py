@@ -88,4 +88,23 @@ MIGRATIONS: list[str] = [
         UNIQUE (schedule, scheduled_for)
     );
     """,
+    """
+    ALTER TABLE schedules ADD COLUMN config_enabled INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE jobs ADD COLUMN context TEXT;
+
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL REFERENCES jobs(id),
+        sink TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL,
+        last_error TEXT,
+        created_at REAL NOT NULL,
+        delivered_at REAL,
+        seq INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (job_id, sink)
+    );
+    CREATE INDEX deliveries_pending ON deliveries(next_attempt_at) WHERE status = 'pending';
+    """,
 ]
