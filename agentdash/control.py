@@ -88,6 +88,20 @@ class Control:
             )
         return await self.dispatch(job.job, job.prompt, origin=f"rerun:{job.id}")
 
+    async def jobs(
+        self, statuses: list[JobStatus] | None = None, limit: int | None = None
+    ) -> list[Job]:
+        """Jobs without their output, newest first."""
+        return await self.store.jobs.list_jobs(statuses, limit=limit)
+
+    async def changes(self, seq: int) -> tuple[list[Job], int]:
+        """Jobs changed after ``seq`` (without output) and the newest seq: for live views."""
+        return await self.store.jobs.changed_since(seq)
+
+    async def data_version(self) -> int:
+        """A number that changes whenever another process commits to the database."""
+        return await self.store.db.data_version()
+
     async def job(self, job_id: int) -> Job:
         job = await self.store.jobs.get(job_id)
         if job is None:

@@ -100,3 +100,29 @@ class Job:
     @property
     def is_active(self) -> bool:
         return not self.status.is_terminal
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleView:
+    """A schedule as people see it: its config, its next fire and its history."""
+
+    name: str
+    job: str
+    cron: str
+    description: str
+    """The cron expression in words, e.g. "At 09:00 AM, Monday through Friday"."""
+    timezone: str
+    misfire: str
+    overlap: str
+    enabled: bool
+    """False when the config disables it."""
+    paused: bool
+    """Paused by a person (``p`` in the dashboard, ``agentdash schedules pause``)."""
+    next_fire: datetime | None
+    last_fire: datetime | None
+    """The scheduled time of the newest fire that was acted on."""
+    last_job_id: int | None
+    last_result: str | None
+    """Status of the job the last fire started, or what happened to the fire."""
+    missed_count: int
+    last_missed: datetime | None

@@ -32,6 +32,8 @@ class EngineContext:
     listeners: list[JobListener] = field(default_factory=list)
     provider_errors: dict[str, str] = field(default_factory=dict)
     """Providers that could not be built (e.g. a missing key), with the reason."""
+    wake: Callable[[], None] = lambda: None
+    """Makes the engine loop look for work now; services call it when a task finishes."""
 
     def now(self) -> datetime:
         return self.clock.now()

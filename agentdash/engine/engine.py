@@ -24,6 +24,7 @@ from agentdash.engine.dispatch import dispatch, reconcile
 from agentdash.engine.ownership import EngineLock
 from agentdash.engine.pacing import Pacer
 from agentdash.engine.poller import poll
+from agentdash.engine.services import build_services
 from agentdash.engine.wakeup import Doorbell
 from agentdash.errors import AgentdashError, StaleOwnerError
 from agentdash.models import Job, JobStatus
@@ -68,6 +69,9 @@ class Engine:
             name: asyncio.Semaphore(settings.max_concurrency)
             for name, settings in config.providers.items()
         }
+        self.ctx.wake = self.wake
+        self.services = build_services(self.ctx)
+        self._service_due: dict[str, float] = {}
         self._doorbell = Doorbell(store.path, self.wake)
         self._use_doorbell = False
         self.last_poll_at: datetime | None = None
@@ -108,6 +112,8 @@ class Engine:
     async def release(self) -> None:
         """Stop in-flight work, mark a clean stop and drop the lock."""
         await self._cancel_inflight()
+        for service in self.services:
+            await service.aclose()
         await self._doorbell.stop()
         if self.lock.held:
             with contextlib.suppress(StaleOwnerError):
@@ -129,17 +135,30 @@ class Engine:
             stopper.cancel()
 
     async def step(self) -> None:
-        """Start work for every due job not already in flight."""
+        """Run the services, then start work for every due job not already in flight."""
+        for service in self.services:
+            try:
+                due_at = await service.step(self.ctx)
+            except StaleOwnerError:
+                raise
+            except Exception:
+                log.exception("service %s failed; retrying in a minute", service.name)
+                due_at = self.ctx.later(60)
+            if due_at is None:
+                self._service_due.pop(service.name, None)
+            else:
+                self._service_due[service.name] = due_at.timestamp()
         due = await self.ctx.store.jobs.due(self.ctx.now(), self._inflight.keys(), BATCH)
         for job in due:
             self._start(job)
 
     async def seconds_until_due(self) -> float | None:
-        """Seconds until the next job is due; None to sleep until woken."""
+        """Seconds until the next job or service is due; None to sleep until woken."""
         at = await self.ctx.store.jobs.next_due_at(self._inflight.keys())
-        if at is None:
+        candidates = [t for t in (at, *self._service_due.values()) if t is not None]
+        if not candidates:
             return None if self._use_doorbell else FALLBACK_CHECK
-        delay = max(0.0, at - self.ctx.now().timestamp())
+        delay = max(0.0, min(candidates) - self.ctx.now().timestamp())
         return delay if self._use_doorbell else min(delay, FALLBACK_CHECK)
 
     async def run_until(self, job_id: int, done: Callable[[Job], bool]) -> Job:
