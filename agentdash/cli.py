@@ -50,6 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("job_id", type=int)
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("schedules", help="schedules with their next fire; pause, resume, run")
+    p.add_argument("--json", action="store_true")
+    ssub = p.add_subparsers(dest="schedules_command", metavar="ACTION")
+    pp = ssub.add_parser("preview", help="the next fire times of a cron expression")
+    pp.add_argument("cron", help='five-field expression, e.g. "0 9 * * 1-5"')
+    pp.add_argument("--tz", help="IANA time zone (default: local)")
+    pp.add_argument("--from", dest="start", help="ISO time to start from (default: now)")
+    pp.add_argument("--count", type=int, default=5)
+    pp.add_argument("--json", action="store_true")
+    for action, text in (("pause", "stop firing"), ("resume", "fire again"), ("run", "run now")):
+        ssub.add_parser(action, help=text).add_argument("name")
+
     sub.add_parser("daemon", help="run the engine with no UI")
     sub.add_parser("check-config", help="validate the config file")
 
@@ -82,7 +94,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _run(args: argparse.Namespace) -> int:
     from agentdash.runtime import resolve
 
+    if args.command == "schedules" and args.schedules_command == "preview":
+        from agentdash.commands.schedules import preview_command
+
+        return preview_command(args.cron, args.tz, args.start, args.count, args.json)
     settings = resolve(args.config, args.db)
+    if args.command == "schedules":
+        from agentdash.commands import schedules
+
+        if args.schedules_command is None:
+            return await schedules.list_command(settings, args.json)
+        return await schedules.action_command(settings, args.schedules_command, args.name)
     if args.command == "dispatch":
         from agentdash.commands.jobs import DispatchArgs, dispatch_command
 

@@ -12,14 +12,18 @@ import asyncio
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from agentdash.clock import Clock, SystemClock
-from agentdash.config import Config
+from agentdash.config import Config, ScheduleConfig, zone_of
 from agentdash.engine.ownership import engine_running
 from agentdash.engine.wakeup import ring
 from agentdash.errors import AgentdashError
-from agentdash.models import Job, JobStatus
+from agentdash.models import Job, JobStatus, ScheduleView
+from agentdash.scheduler.cron import describe, next_fire
+from agentdash.scheduler.scheduler import run_now_job
 from agentdash.store import Lease, Store
+from agentdash.store.schedules import ScheduleRow
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,82 @@ class Control:
         running = await asyncio.to_thread(engine_running, self.store.path)
         return EngineStatus(
             running, await self.store.lease.current(), await self.store.jobs.counts()
+        )
+
+    async def schedules(self) -> list[ScheduleView]:
+        """Every configured schedule with its next fire and history."""
+        await self._sync_schedules()
+        rows = await self.store.schedules.rows(self.config.schedules)
+        now = self.clock.now()
+        return [await self._schedule_view(name, rows[name], now) for name in self.config.schedules]
+
+    async def pause_schedule(self, name: str) -> None:
+        """Stop a schedule firing until resumed; its slots meanwhile are not caught up."""
+        self._schedule(name)
+        await self._sync_schedules()
+        await self.store.schedules.set_paused(name, True, self.clock.now())
+        await self.wake()
+
+    async def resume_schedule(self, name: str) -> None:
+        """Fire again from the next future slot."""
+        self._schedule(name)
+        await self._sync_schedules()
+        await self.store.schedules.set_paused(name, False, self.clock.now())
+        await self.wake()
+
+    async def run_schedule(self, name: str) -> Job:
+        """Start the schedule's job now, as if it had fired (overlap rules do not apply)."""
+        self._schedule(name)
+        new = run_now_job(self.config, name, self.clock.now())
+        job = await self.store.jobs.add(
+            job=new.job,
+            provider=new.provider,
+            prompt=new.prompt,
+            origin=new.origin,
+            now=self.clock.now(),
+            context={**new.context, "manual": True},
+        )
+        await self.wake()
+        return job
+
+    def _schedule(self, name: str) -> ScheduleConfig:
+        schedule = self.config.schedules.get(name)
+        if schedule is None:
+            close = difflib.get_close_matches(name, list(self.config.schedules), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            known = ", ".join(sorted(self.config.schedules)) or "none are configured"
+            raise AgentdashError(f"no schedule {name!r}{hint}; known: {known}")
+        return schedule
+
+    async def _sync_schedules(self) -> None:
+        enabled = {name: s.enabled for name, s in self.config.schedules.items()}
+        await self.store.schedules.sync(enabled, self.clock.now())
+
+    async def _schedule_view(self, name: str, row: ScheduleRow, now: datetime) -> ScheduleView:
+        schedule = self.config.schedules[name]
+        zone = zone_of(schedule)
+        active = schedule.enabled and not row.paused
+        last = await self.store.schedules.last_outcome(name)
+        result = None
+        if last is not None:
+            outcome, _, status = last
+            result = status if outcome == "dispatched" and status else outcome.replace("_", " ")
+        return ScheduleView(
+            name=name,
+            job=schedule.job,
+            cron=schedule.cron,
+            description=describe(schedule.cron),
+            timezone=zone.key,
+            misfire=schedule.misfire,
+            overlap=schedule.overlap,
+            enabled=schedule.enabled,
+            paused=row.paused,
+            next_fire=next_fire(schedule.cron, zone, max(now, row.since)) if active else None,
+            last_fire=row.last_fire_for,
+            last_job_id=row.last_job_id,
+            last_result=result,
+            missed_count=row.missed_count,
+            last_missed=row.last_missed_for,
         )
 
     async def wake(self) -> None:

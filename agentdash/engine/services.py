@@ -31,5 +31,7 @@ class Service(Protocol):
 
 def build_services(ctx: EngineContext) -> list[Service]:
     """The services of an engine, in the order they run on each wake."""
-    services: list[Service] = []
+    from agentdash.scheduler.scheduler import Scheduler
+
+    services: list[Service] = [Scheduler()]
     return services

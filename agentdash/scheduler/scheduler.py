@@ -1,0 +1,135 @@
+"""The scheduler service: turns cron fires into queued jobs, inside the engine's loop.
+
+On every wake it plans each schedule's fires since its high-water mark (misfire policy,
+catch-up window), applies the overlap policy against the schedule's active jobs, and records
+the whole pass in one transaction. It asks the loop to wake at the next fire; it never ticks.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+
+from agentdash.config import Config, ScheduleConfig, zone_of
+from agentdash.engine.context import EngineContext
+from agentdash.scheduler.cron import next_fire
+from agentdash.scheduler.policy import plan
+from agentdash.store.schedules import FireOutcome, NewJob, ScheduleRow
+
+log = logging.getLogger(__name__)
+_PLACEHOLDER = re.compile(r"\{(date|now|schedule)\}")
+
+
+class Scheduler:
+    """Fires every configured schedule into the store."""
+
+    name = "scheduler"
+
+    def __init__(self) -> None:
+        self._synced = False
+
+    async def step(self, ctx: EngineContext) -> datetime | None:
+        config = ctx.config
+        if not config.schedules:
+            return None
+        now = ctx.now()
+        if not self._synced:
+            enabled = {name: s.enabled for name, s in config.schedules.items()}
+            await ctx.store.schedules.sync(enabled, now)
+            self._synced = True
+        rows = await ctx.store.schedules.rows(config.schedules)
+        wakes = []
+        for name, schedule in config.schedules.items():
+            row = rows.get(name)
+            if row is None or row.paused or not schedule.enabled:
+                continue
+            await self._fire(ctx, name, schedule, row, now)
+            await self._release_queued(ctx, name, schedule)
+            wakes.append(next_fire(schedule.cron, zone_of(schedule), max(now, row.since)))
+        return min(wakes) if wakes else None
+
+    async def aclose(self) -> None:
+        self._synced = False
+
+    async def _fire(
+        self,
+        ctx: EngineContext,
+        name: str,
+        schedule: ScheduleConfig,
+        row: ScheduleRow,
+        now: datetime,
+    ) -> None:
+        fires = plan(schedule, zone_of(schedule), row.since, now)
+        if fires.newest is None:
+            return
+        active = await ctx.store.schedules.active_jobs(name)
+        outcomes: list[FireOutcome] = []
+        cancel: list[int] = []
+        for when in fires.run:
+            outcome, new_cancels = self._overlap(schedule, active, outcomes)
+            cancel += new_cancels
+            job = _new_job(ctx.config, name, schedule, when) if outcome == "dispatched" else None
+            outcomes.append(FireOutcome(when, outcome, job))
+        if fires.missed:
+            log.warning("schedule %s: %d missed fire(s), newest %s", name, fires.missed,
+                        fires.last_missed)  # fmt: skip
+        done = await ctx.store.schedules.record(
+            name,
+            row.last_fire_for,
+            outcomes,
+            newest=fires.newest,
+            missed=fires.missed,
+            last_missed=fires.last_missed,
+            cancel_jobs=cancel,
+            now=now,
+            epoch=ctx.epoch or None,
+        )
+        if done and (outcomes or cancel):
+            ctx.wake()
+
+    @staticmethod
+    def _overlap(
+        schedule: ScheduleConfig, active: list[int], earlier: list[FireOutcome]
+    ) -> tuple[str, list[int]]:
+        """How a fire is treated given the schedule's active run (and this pass's fires)."""
+        busy = bool(active) or any(o.outcome == "dispatched" for o in earlier)
+        if not busy or schedule.overlap == "allow":
+            return "dispatched", []
+        if schedule.overlap == "cancel_previous":
+            return "dispatched", list(active)
+        if schedule.overlap == "queue":
+            return "queued", []
+        return "skipped_overlap", []
+
+    async def _release_queued(
+        self, ctx: EngineContext, name: str, schedule: ScheduleConfig
+    ) -> None:
+        if schedule.overlap != "queue" or await ctx.store.schedules.active_jobs(name):
+            return
+        when = await ctx.store.schedules.queued_fire(name)
+        if when is None:
+            return
+        job = _new_job(ctx.config, name, schedule, when)
+        if await ctx.store.schedules.release_queued(name, when, job, ctx.now(), ctx.epoch or None):
+            ctx.wake()
+
+
+def _new_job(config: Config, name: str, schedule: ScheduleConfig, when: datetime) -> NewJob:
+    template = config.jobs[schedule.job]
+    local = when.astimezone(zone_of(schedule))
+    values = {"date": local.date().isoformat(), "now": local.isoformat(), "schedule": name}
+    prompt = _PLACEHOLDER.sub(lambda m: values[m.group(1)], schedule.prompt or template.prompt)
+    return NewJob(
+        job=schedule.job,
+        provider=template.provider,
+        prompt=prompt,
+        origin=f"schedule:{name}@{local.isoformat()}",
+        context={"schedule": name, "scheduled_for": local.isoformat()},
+    )
+
+
+def run_now_job(config: Config, name: str, now: datetime) -> NewJob:
+    """The job a person's "run now" starts (no overlap check: they asked for it)."""
+    schedule = config.schedules[name]
+    return _new_job(config, name, schedule, now.replace(microsecond=0))
