@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     for action, text in (("pause", "stop firing"), ("resume", "fire again"), ("run", "run now")):
         ssub.add_parser(action, help=text).add_argument("name")
 
+    p = sub.add_parser("status", help="who runs the engine, and job counts")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("backup", help="a consistent copy of the database (VACUUM INTO)")
+    p.add_argument("path", type=Path)
+
     sub.add_parser("daemon", help="run the engine with no UI")
     sub.add_parser("check-config", help="validate the config file")
 
@@ -123,6 +128,12 @@ async def _run(args: argparse.Namespace) -> int:
         from agentdash.commands.jobs import show_command
 
         return await show_command(settings, args.job_id, args.json)
+    if args.command in ("status", "backup"):
+        from agentdash.commands import status
+
+        if args.command == "backup":
+            return await status.backup_command(settings, args.path)
+        return await status.status_command(settings, args.json)
     if args.command == "daemon":
         from agentdash.commands.daemon import daemon_command
 

@@ -75,6 +75,8 @@ class Engine:
         self._doorbell = Doorbell(store.path, self.wake)
         self._use_doorbell = False
         self.last_poll_at: datetime | None = None
+        self.deposed = False
+        """Set when another process took the lease: this engine must stop acting."""
 
     @property
     def epoch(self) -> int:
@@ -92,6 +94,7 @@ class Engine:
         """Become the owner if no other process is; returns whether we are."""
         if not self.lock.try_acquire():
             return False
+        self.deposed = False
         try:
             epoch, unclean = await self.ctx.store.lease.acquire(
                 owner=f"{socket.gethostname()}:{os.getpid()}",
@@ -124,9 +127,13 @@ class Engine:
         """The loop; returns when ``stop`` is set. Requires :meth:`acquire` first."""
         stopper = asyncio.create_task(stop.wait())
         try:
-            while not stop.is_set():
+            while not stop.is_set() and not self.deposed:
                 self._wake.clear()
-                await self.step()
+                try:
+                    await self.step()
+                except StaleOwnerError as exc:
+                    self._step_down(exc)
+                    break
                 delay = await self.seconds_until_due()
                 waiter = asyncio.create_task(self._wake.wait())
                 await asyncio.wait({waiter, stopper}, timeout=delay, return_when="FIRST_COMPLETED")
@@ -177,6 +184,8 @@ class Engine:
             return current
         await self.run(stop)
         self.ctx.listeners.remove(check)
+        if not result:
+            raise StaleOwnerError("another process took over the engine; the job goes on there")
         return result[0]
 
     def _start(self, job: Job) -> None:
@@ -194,7 +203,7 @@ class Engine:
             async with slots:
                 await self._handle(job)
         except StaleOwnerError as exc:
-            log.error("%s", exc)
+            self._step_down(exc)
         except AgentdashError as exc:
             log.warning("job %s: %s", job.id, exc)
         except Exception:
@@ -210,6 +219,13 @@ class Engine:
         else:
             self.last_poll_at = datetime.now(UTC)
             await poll(self.ctx, job)
+
+    def _step_down(self, exc: StaleOwnerError) -> None:
+        """Another process owns the engine now: stop acting, let the host follow."""
+        if not self.deposed:
+            log.error("stepping down: %s", exc)
+        self.deposed = True
+        self._wake.set()
 
     async def _cancel_inflight(self) -> None:
         tasks = list(self._inflight.values())

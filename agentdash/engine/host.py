@@ -54,7 +54,11 @@ class EngineHost:
                 if await self.engine.acquire():
                     self._set_role(True)
                     await self.engine.run(stop)
-                    return
+                    if stop.is_set():
+                        return
+                    await self.engine.release()  # deposed: follow the new owner
+                    self._set_role(False)
+                    continue
                 if not announced:
                     lease = await self.engine.ctx.store.lease.current()
                     log.info("engine owned by pid %s on %s; following", lease.pid, lease.host)

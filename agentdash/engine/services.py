@@ -31,7 +31,8 @@ class Service(Protocol):
 
 def build_services(ctx: EngineContext) -> list[Service]:
     """The services of an engine, in the order they run on each wake."""
+    from agentdash.engine.lease_keeper import LeaseKeeper
     from agentdash.scheduler.scheduler import Scheduler
 
-    services: list[Service] = [Scheduler()]
+    services: list[Service] = [LeaseKeeper(), Scheduler()]
     return services
