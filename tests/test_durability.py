@@ -199,3 +199,83 @@ async def test_deposed_owner_dispatches_nothing_and_steps_down(tmp_path: Path) -
         unchanged = await r.store.jobs.get(job.id)
         assert unchanged is not None and unchanged.status is JobStatus.QUEUED
         assert r.fake.stats.sessions_created == 0
+
+
+async def test_reconcile_keeps_the_oldest_of_duplicate_sessions_and_archives_the_rest(
+    tmp_path: Path,
+) -> None:
+    import anthropic
+
+    async with rig(tmp_path, Scenario(turn_seconds=0.2)) as r:
+        client = anthropic.AsyncAnthropic(api_key="k", base_url=r.fake.base_url, max_retries=0)
+        job = await r.control.dispatch("hello", "x")
+        await r.store.jobs.update(
+            job.id,
+            {"status": JobStatus.UNKNOWN, "intent_id": "dup", "intent_at": SystemClock().now()},
+        )
+        made = []
+        for _ in range(2):
+            session = await client.beta.sessions.create(
+                agent="a",
+                environment_id="e",
+                metadata={"agentdash_intent": "dup"},
+                initial_events=[
+                    {"type": "user.message", "content": [{"type": "text", "text": "x"}]}
+                ],
+            )
+            made.append(session.id)
+        await client.close()
+        done = await r.engine.run_until(job.id, lambda j: j.status.is_terminal)
+        assert done.status is JobStatus.COMPLETED and done.remote_id == made[0]
+        assert r.fake.state.sessions[made[1]].archived_at is not None
+        assert r.fake.state.sessions[made[0]].archived_at is None
+
+
+async def test_ambiguous_create_on_a_provider_that_cannot_list_waits_for_a_person(
+    tmp_path: Path,
+) -> None:
+    from agentdash.fake import Fault
+
+    async with rig(tmp_path) as r:
+        r.providers.providers["fake"].can_list = False  # type: ignore[misc]
+        r.fake.scenario.add_fault(Fault("create_then_fail", mode="500"))
+        job = await r.control.dispatch("hello", "x")
+        done = await r.engine.run_until(job.id, lambda j: j.status is JobStatus.NEEDS_ACTION)
+        assert done.error is not None and "cannot list" in done.error
+        assert r.fake.stats.sessions_created == 1
+
+
+@pytest.mark.slow
+def test_follower_takes_over_when_the_owner_dies_and_relays_cancels(
+    tmp_path: Path,
+    fake_server: str,  # noqa: F811
+) -> None:
+    base = setup(tmp_path, fake_server)
+    owner = daemon(base)
+    time.sleep(1.5)
+    follower = daemon(base)
+    try:
+        proc = cli(*base, "dispatch", "work", "--prompt", "job number 0 [fake:complete,seconds=60]",
+                   "--json")  # fmt: skip
+        job = json.loads(proc.stdout)
+        deadline = time.monotonic() + 10
+        while (
+            json.loads(cli(*base, "show", str(job["id"]), "--json").stdout)["status"] != "running"
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        owner.send_signal(signal.SIGKILL)
+        owner.wait(timeout=10)
+        started = time.monotonic()
+        while json.loads(cli(*base, "status", "--json").stdout)["engine"]["pid"] != follower.pid:
+            assert time.monotonic() - started < 5, "no takeover within 5 s"
+            time.sleep(0.2)
+        cancelled = cli(*base, "cancel", str(job["id"]), "--json")
+        assert cancelled.returncode == 0, cancelled.stderr
+        assert json.loads(cancelled.stdout)["status"] == "cancelled"
+        assert stats(fake_server)["sessions_created"] == 1
+    finally:
+        follower.send_signal(signal.SIGINT)
+        follower.wait(timeout=5)
+    assert follower.returncode == 0
+    assert json.loads(cli(*base, "status", "--json").stdout)["engine"]["released"] is True
