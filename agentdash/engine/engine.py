@@ -69,6 +69,7 @@ class Engine:
             name: asyncio.Semaphore(settings.max_concurrency)
             for name, settings in config.providers.items()
         }
+        self._low_water = 2 * sum(s.max_concurrency for s in config.providers.values()) or 1
         self.ctx.wake = self.wake
         self.services = build_services(self.ctx)
         self._service_due: dict[str, float] = {}
@@ -194,8 +195,15 @@ class Engine:
         task.add_done_callback(lambda _: self._finished(job.id))
 
     def _finished(self, job_id: int) -> None:
+        """A job's work is done; look for more only once the backlog runs low.
+
+        Waking on every completion would re-query the database a thousand times in a sweep
+        of a thousand jobs; the tasks already started keep every provider slot busy until
+        the backlog drops to the low-water mark.
+        """
         self._inflight.pop(job_id, None)
-        self._wake.set()
+        if len(self._inflight) <= self._low_water:
+            self._wake.set()
 
     async def _process(self, job: Job) -> None:
         slots = self._slots.get(job.provider) or asyncio.Semaphore(1)

@@ -9,7 +9,7 @@ loop already retries reads with back-off inside the provider's request budget.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -101,11 +101,11 @@ class AnthropicProvider:
     ) -> PollResult:
         state = TurnState.from_cursor(cursor)
         try:
-            session = await self._sessions.retrieve(remote_id)
-            if not getattr(session, "id", None):
+            session = await self._json(self._sessions.with_raw_response.retrieve(remote_id))
+            if not session.get("id"):
                 raise ValueError("the session answer carried no id")
-            remote_status = str(getattr(session, "status", "") or "")
-            updated_at = _iso(getattr(session, "updated_at", None))
+            remote_status = str(session.get("status") or "")
+            updated_at = _text_or_none(session.get("updated_at"))
             moved = remote_status != state.remote_status or updated_at != state.updated_at
             texts: list[str] = []
             if moved or fetch_output or not state.anchored:
@@ -129,13 +129,29 @@ class AnthropicProvider:
         )
 
     async def _events_since(self, remote_id: str, since: str | None) -> list[dict[str, Any]]:
+        """Every new event, following ``next_page``; plain JSON, since a poll needs no models."""
         events: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"order": "asc", "types": list(EVENT_TYPES), "limit": 100}
         if since:
             kwargs["created_at_gte"] = since
-        async for event in self._sessions.events.list(remote_id, **kwargs):
-            events.append(event.model_dump(mode="json"))
-        return events
+        while True:
+            page = await self._json(
+                self._sessions.events.with_raw_response.list(remote_id, **kwargs)
+            )
+            events += [e for e in page.get("data") or [] if isinstance(e, dict)]
+            next_page = page.get("next_page")
+            if not next_page:
+                return events
+            kwargs["page"] = next_page
+
+    @staticmethod
+    async def _json(call: Awaitable[Any]) -> dict[str, Any]:
+        """The JSON object of a raw SDK response (polls skip building pydantic models)."""
+        response = await call
+        body = await response.json()
+        if not isinstance(body, dict):
+            raise ValueError(f"expected a JSON object, got {type(body).__name__}")
+        return body
 
     async def cancel(self, remote_id: str) -> None:
         try:
@@ -178,33 +194,38 @@ class AnthropicProvider:
         return found
 
 
-def _iso(value: object) -> str | None:
-    if isinstance(value, datetime):
-        return value.isoformat()
+def _text_or_none(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _usage(session: object) -> Usage | None:
-    usage = getattr(session, "usage", None)
-    stats = getattr(session, "stats", None)
-    if usage is None and stats is None:
+def _usage(session: Mapping[str, Any]) -> Usage | None:
+    usage, stats = session.get("usage"), session.get("stats")
+    if not isinstance(usage, dict) and not isinstance(stats, dict):
         return None
-    cost = getattr(usage, "list_cost", None)
-    cost_text = None
-    if cost is not None:
-        amount, currency = getattr(cost, "amount", None), getattr(cost, "currency", "")
-        try:
-            cost_text = f"{int(str(amount)) / 100:.2f} {currency}".strip()
-        except ValueError:
-            cost_text = None
-    active = getattr(usage, "active_seconds", None) or getattr(stats, "active_seconds", None)
+    usage = usage if isinstance(usage, dict) else {}
+    stats = stats if isinstance(stats, dict) else {}
+    active = usage.get("active_seconds") or stats.get("active_seconds")
     return Usage(
-        input_tokens=getattr(usage, "input_tokens", None),
-        output_tokens=getattr(usage, "output_tokens", None),
-        cache_read_tokens=getattr(usage, "cache_read_input_tokens", None),
-        active_seconds=float(active) if active is not None else None,
-        cost=cost_text,
+        input_tokens=_int(usage.get("input_tokens")),
+        output_tokens=_int(usage.get("output_tokens")),
+        cache_read_tokens=_int(usage.get("cache_read_input_tokens")),
+        active_seconds=float(active) if isinstance(active, int | float) else None,
+        cost=_cost(usage.get("list_cost")),
     )
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _cost(cost: object) -> str | None:
+    """``{"amount": "4200", "currency": "USD"}`` (minor units) as ``"42.00 USD"``."""
+    if not isinstance(cost, dict):
+        return None
+    try:
+        return f"{int(str(cost.get('amount'))) / 100:.2f} {cost.get('currency') or ''}".strip()
+    except ValueError:
+        return None
 
 
 def _retry_after(exc: anthropic.APIStatusError) -> float | None:

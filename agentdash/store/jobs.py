@@ -15,6 +15,7 @@ from typing import Any
 import aiosqlite
 
 from agentdash.models import ACTIVE, Job, JobStatus
+from agentdash.store.group_commit import GroupCommit
 from agentdash.store.rows import JOB_COLUMNS, JOB_SUMMARY_COLUMNS, job_from_row, ts
 from agentdash.store.sqlite import Database
 
@@ -27,6 +28,7 @@ class JobStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._writes = GroupCommit(db)
 
     async def add(
         self,
@@ -177,7 +179,8 @@ class JobStore:
             states = [s.value for s in only_if]
             where += f" AND status IN ({', '.join('?' * len(states))})"
             wparams += states
-        async with self.db.write(epoch) as conn:
+
+        async def change(conn: aiosqlite.Connection) -> int:
             cur = await conn.execute(
                 f"UPDATE jobs SET {', '.join(sets)}, seq = {_NEXT_SEQ} WHERE {where}",
                 (*params, *wparams),
@@ -185,14 +188,20 @@ class JobStore:
             changed = cur.rowcount
             await cur.close()
             if changed:
-                for sink in deliveries:
-                    await conn.execute(
-                        "INSERT OR IGNORE INTO deliveries (job_id, sink, created_at,"
-                        " next_attempt_at, seq) VALUES (?, ?, ?, ?,"
-                        " (SELECT IFNULL(MAX(seq), 0) + 1 FROM deliveries))",
-                        (job_id, sink, time.time(), time.time()),
-                    )
+                await _queue_deliveries(conn, job_id, deliveries)
+            return changed
+
+        changed = await self._writes.run(change, epoch)
         return await self.get(job_id) if changed else None
+
+
+async def _queue_deliveries(conn: aiosqlite.Connection, job_id: int, sinks: Sequence[str]) -> None:
+    for sink in sinks:
+        await conn.execute(
+            "INSERT OR IGNORE INTO deliveries (job_id, sink, created_at, next_attempt_at, seq)"
+            " VALUES (?, ?, ?, ?, (SELECT IFNULL(MAX(seq), 0) + 1 FROM deliveries))",
+            (job_id, sink, time.time(), time.time()),
+        )
 
 
 async def insert_job(
