@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="a consistent copy of the database (VACUUM INTO)")
     p.add_argument("path", type=Path)
 
+    p = sub.add_parser("deliveries", help="where job results went (sinks and task write-backs)")
+    p.add_argument("--job", type=int, help="only this job's deliveries")
+    p.add_argument("--status", help="only these statuses (pending, delivered, dead)")
+    p.add_argument("--redeliver", type=int, metavar="JOB_ID", help="send a job's failed ones again")
+    p.add_argument("--json", action="store_true")
+
     sub.add_parser("daemon", help="run the engine with no UI")
     sub.add_parser("check-config", help="validate the config file")
 
@@ -134,6 +140,12 @@ async def _run(args: argparse.Namespace) -> int:
         if args.command == "backup":
             return await status.backup_command(settings, args.path)
         return await status.status_command(settings, args.json)
+    if args.command == "deliveries":
+        from agentdash.commands import deliveries
+
+        if args.redeliver is not None:
+            return await deliveries.redeliver_command(settings, args.redeliver, args.json)
+        return await deliveries.deliveries_command(settings, args.job, args.status, args.json)
     if args.command == "daemon":
         from agentdash.commands.daemon import daemon_command
 

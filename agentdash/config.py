@@ -25,6 +25,9 @@ from agentdash.providers.settings import (
     StrictModel,
 )
 from agentdash.scheduler.cron import CronError, validate
+from agentdash.sinks.settings import SINK_SETTINGS, SinkSettings
+from agentdash.sinks.template import TemplateError, check
+from agentdash.tasks.settings import TASK_SOURCE_SETTINGS, TaskSourceSettings
 
 
 class PollConfig(StrictModel):
@@ -130,6 +133,20 @@ class Config(StrictModel):
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     jobs: dict[str, JobConfig] = Field(default_factory=dict)
     schedules: dict[str, ScheduleConfig] = Field(default_factory=dict)
+    sinks: dict[str, SinkSettings] = Field(default_factory=dict)
+    """Where job results go; jobs name them in their ``sinks`` list."""
+    task_sources: dict[str, TaskSourceSettings] = Field(default_factory=dict)
+    """Task queues whose pending tasks are claimed and run as jobs."""
+
+
+_TYPED_SECTIONS: dict[str, Mapping[str, type[StrictModel]]] = {
+    "providers": PROVIDER_SETTINGS,
+    "sinks": SINK_SETTINGS,
+    "task_sources": TASK_SOURCE_SETTINGS,
+}
+"""Sections whose entries are validated by the model registered for their ``type``."""
+_ENTRY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+"""Sink and task source names: they end up in origins like ``task:SOURCE:ID``."""
 
 
 def _check_references(config: Config) -> None:
@@ -137,19 +154,51 @@ def _check_references(config: Config) -> None:
     for name, job in config.jobs.items():
         if job.provider not in config.providers:
             raise _RefError(("jobs", name, "provider"), job.provider, config.providers)
+        for index, sink in enumerate(job.sinks):
+            if sink not in config.sinks:
+                raise _RefError(("jobs", name, "sinks", str(index)), sink, config.sinks)
     for name, sched in config.schedules.items():
         if sched.job not in config.jobs:
             raise _RefError(("schedules", name, "job"), sched.job, config.jobs)
+    for name, source in config.task_sources.items():
+        if source.job not in config.jobs:
+            raise _RefError(("task_sources", name, "job"), source.job, config.jobs)
+    for section in ("sinks", "task_sources"):
+        for name in getattr(config, section):
+            if not _ENTRY_NAME.fullmatch(name):
+                raise _LocatedError((section, name), "use letters, digits, '_', '-' or '.'")
 
 
-class _RefError(ValueError):
-    """A name that points at no entry; carries its key path for the error message."""
+def _check_templates(config: Config) -> None:
+    """Sink templates and the prompts of task jobs may only use placeholders that exist."""
+    for name, sink in config.sinks.items():
+        for loc, text in sink.templates():
+            try:
+                check(text)
+            except TemplateError as exc:
+                raise _LocatedError(("sinks", name, *loc), str(exc)) from None
+    for source in config.task_sources.values():
+        try:
+            check(config.jobs[source.job].prompt, known=())
+        except TemplateError as exc:
+            raise _LocatedError(("jobs", source.job, "prompt"), str(exc)) from None
+
+
+class _LocatedError(ValueError):
+    """A problem found after model validation; carries its key path for the error message."""
+
+    def __init__(self, loc: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+class _RefError(_LocatedError):
+    """A name that points at no entry."""
 
     def __init__(self, loc: tuple[str, ...], name: str, known: Mapping[str, object]) -> None:
         hint = _did_you_mean(name, list(known))
         options = ", ".join(sorted(known)) or "none are defined"
-        super().__init__(f"{name!r} is not defined (known: {options}){hint}")
-        self.loc = loc
+        super().__init__(loc, f"{name!r} is not defined (known: {options}){hint}")
 
 
 _VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -225,32 +274,51 @@ def parse_config(text: str, path: Path, env: Mapping[str, str]) -> Config:
 
 
 def _validate(raw: dict[str, Any], path: Path, root: yaml.Node | None) -> Config:
-    providers_raw = raw.get("providers") or {}
-    if not isinstance(providers_raw, dict):
-        raise ConfigError(f"{_where(path, root, ('providers',))}: expected a mapping of names")
-    providers: dict[str, ProviderSettings] = {}
-    for name, entry in providers_raw.items():
-        providers[str(name)] = _validate_provider(str(name), entry, path, root)
+    typed = {
+        section: _validate_section(section, registry, raw.get(section), path, root)
+        for section, registry in _TYPED_SECTIONS.items()
+    }
     try:
-        config = Config.model_validate({**raw, "providers": providers})
+        config = Config.model_validate({**raw, **typed})
         _check_references(config)
+        _check_templates(config)
     except ValidationError as exc:
         raise _config_error(exc, path, root, Config, ()) from None
-    except _RefError as exc:
+    except _LocatedError as exc:
         raise ConfigError(f"{_where(path, root, exc.loc)}: {exc}") from None
     return config
 
 
-def _validate_provider(
-    name: str, entry: Any, path: Path, root: yaml.Node | None
-) -> ProviderSettings:
-    loc = ("providers", name)
+def _validate_section(
+    section: str,
+    registry: Mapping[str, type[StrictModel]],
+    entries: Any,
+    path: Path,
+    root: yaml.Node | None,
+) -> dict[str, StrictModel]:
+    if entries is None:
+        return {}
+    if not isinstance(entries, dict):
+        raise ConfigError(f"{_where(path, root, (section,))}: expected a mapping of names")
+    return {
+        str(name): _validate_typed(registry, (section, str(name)), entry, path, root)
+        for name, entry in entries.items()
+    }
+
+
+def _validate_typed(
+    registry: Mapping[str, type[StrictModel]],
+    loc: tuple[str, str],
+    entry: Any,
+    path: Path,
+    root: yaml.Node | None,
+) -> StrictModel:
     if not isinstance(entry, dict):
         raise ConfigError(f"{_where(path, root, loc)}: expected a mapping with a 'type' key")
     kind = entry.get("type")
-    model = PROVIDER_SETTINGS.get(str(kind)) if kind is not None else None
+    model = registry.get(str(kind)) if kind is not None else None
     if model is None:
-        known = sorted(PROVIDER_SETTINGS)
+        known = sorted(registry)
         hint = _did_you_mean(str(kind), known) if kind is not None else ""
         got = "no type" if kind is None else f"type {kind!r}"
         raise ConfigError(

@@ -23,6 +23,7 @@ from agentdash.models import Job, JobStatus, ScheduleView
 from agentdash.scheduler.cron import describe, next_fire
 from agentdash.scheduler.scheduler import run_now_job
 from agentdash.store import Lease, Store
+from agentdash.store.outbox import Delivery, DeliveryStatus, OutboxStore
 from agentdash.store.schedules import ScheduleRow
 
 
@@ -200,3 +201,26 @@ class Control:
             self._wake()
         else:
             await asyncio.to_thread(ring, self.store.path)
+
+    async def deliveries(
+        self,
+        *,
+        job_id: int | None = None,
+        statuses: list[DeliveryStatus] | None = None,
+        limit: int | None = None,
+    ) -> list[Delivery]:
+        """Where job results went, or are still going: newest first."""
+        return await OutboxStore(self.store.db).list_deliveries(
+            job_id=job_id, statuses=statuses, limit=limit
+        )
+
+    async def redeliver(self, job_id: int) -> list[Delivery]:
+        """Send a job's dead and failing deliveries again now (the dashboard's ``R``).
+
+        Returns the deliveries that were reset; none when everything was delivered already.
+        """
+        await self.job(job_id)
+        reset = await OutboxStore(self.store.db).redeliver(job_id, self.clock.now())
+        if reset:
+            await self.wake()
+        return reset

@@ -33,6 +33,8 @@ def build_services(ctx: EngineContext) -> list[Service]:
     """The services of an engine, in the order they run on each wake."""
     from agentdash.engine.lease_keeper import LeaseKeeper
     from agentdash.scheduler.scheduler import Scheduler
+    from agentdash.sinks.deliverer import Deliverer
+    from agentdash.tasks.service import TaskSources
 
-    services: list[Service] = [LeaseKeeper(), Scheduler()]
+    services: list[Service] = [LeaseKeeper(), Scheduler(), TaskSources(), Deliverer()]
     return services

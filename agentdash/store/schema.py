@@ -107,4 +107,14 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX deliveries_pending ON deliveries(next_attempt_at) WHERE status = 'pending';
     """,
+    # 3: a stable id of this database (task claims and idempotency keys carry it), and an
+    # index to find the job a task source created for a task by its origin.
+    """
+    CREATE TABLE instance (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        instance_id TEXT NOT NULL
+    );
+    INSERT INTO instance (id, instance_id) VALUES (1, lower(hex(randomblob(6))));
+    CREATE INDEX jobs_origin ON jobs(origin);
+    """,
 ]
