@@ -55,6 +55,8 @@ async def poll(ctx: EngineContext, job: Job, *, fetch_output: bool = False) -> N
         fields["usage"] = result.usage.as_dict()
     if result.new_messages:
         fields["output"] = result.new_messages[-1]
+    if result.output is not None:  # the provider knows the whole output better than its tail
+        fields["output"] = result.output
     if result.status.is_terminal:
         fields.update(_ended(ctx, result.status, result.error))
     else:

@@ -11,22 +11,23 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import anthropic
 import httpx2
 
 from agentdash.errors import (
     AmbiguousCreateError,
+    ConfigError,
     ProviderError,
     RejectedError,
     TransientProviderError,
 )
 from agentdash.models import JobStatus, Usage
 from agentdash.providers.anthropic_events import EVENT_TYPES, TurnState, apply_events
-from agentdash.providers.base import CreateRequest, PollResult, RemoteSession
+from agentdash.providers.base import CreateRequest, PollResult, ProviderContext, RemoteSession
 from agentdash.providers.http_errors import excerpt, retry_after_seconds
-from agentdash.providers.settings import AnthropicSettings
+from agentdash.providers.settings import AnthropicSettings, ProviderSettings
 
 INTENT_KEY = "agentdash_intent"
 """The session metadata key that carries a job's intent id."""
@@ -37,6 +38,20 @@ class AnthropicProvider:
     """A :class:`~agentdash.providers.base.Provider` for Managed Agents sessions."""
 
     can_list = True
+    type_name: ClassVar[str] = "anthropic"
+    settings_model: ClassVar[type[ProviderSettings]] = AnthropicSettings
+
+    @classmethod
+    def from_settings(
+        cls, name: str, settings: ProviderSettings, context: ProviderContext
+    ) -> AnthropicProvider:
+        """The provider for one ``providers:`` entry (the ``agentdash.providers`` entry point)."""
+        from agentdash.providers.registry import api_key
+
+        if not isinstance(settings, AnthropicSettings):
+            raise ConfigError(f"provider {name!r}: expected anthropic settings")
+        key = api_key(name, settings.api_key_env, context.env)
+        return cls(name, settings, key, context.http_client())
 
     def __init__(
         self,

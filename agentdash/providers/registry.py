@@ -1,20 +1,36 @@
-"""Building provider objects from config, each with its pacer wired into its HTTP client.
+"""Building provider objects from config through the ``agentdash.providers`` entry points.
 
-Implementations are imported only when a provider of their type is built, so commands that
-never talk to a provider (``jobs``, ``show``) start without loading any SDK.
+Every provider type, the built-in ones included, is a class named by an entry point (see
+:class:`~agentdash.providers.base.ProviderType`). The class is imported only when a provider
+of its type is built, so commands that never talk to a provider (``jobs``, ``show``) start
+without loading any SDK. Each provider gets an HTTP client whose requests pass its pacer.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 
 import httpx2
 
 from agentdash.engine.pacing import Pacer
 from agentdash.errors import ConfigError
-from agentdash.providers.base import Provider
-from agentdash.providers.settings import AnthropicSettings, ProviderSettings
+from agentdash.providers.base import Provider, ProviderContext, ProviderType
+from agentdash.providers.settings import (
+    ProviderSettings,
+    load_object,
+    load_plugin,
+    provider_entry_points,
+)
+
+BUILTIN_TYPES: dict[str, str] = {
+    "anthropic": "agentdash.providers.anthropic:AnthropicProvider",
+    "http": "agentdash.providers.http:HttpProvider",
+    "command": "agentdash.providers.command:CommandProvider",
+}
+"""The classes pyproject's entry points name, for a source tree run without being installed
+(no package metadata, so no entry points); an installed package always uses its entry points."""
 
 
 def paced_http_client(settings: ProviderSettings, pacer: Pacer) -> httpx2.AsyncClient:
@@ -41,12 +57,39 @@ def build_provider(
     Raises:
         ConfigError: the entry cannot be used (e.g. its API key variable is unset).
     """
-    if isinstance(settings, AnthropicSettings):
-        from agentdash.providers.anthropic import AnthropicProvider
+    kind = provider_type(settings.type)
+    if not isinstance(settings, kind.settings_model):
+        raise ConfigError(
+            f"provider {name!r}: type {settings.type!r} expects "
+            f"{kind.settings_model.__name__} settings, got {type(settings).__name__}"
+        )
+    context = ProviderContext(
+        pacer=pacer,
+        env=os.environ if env is None else env,
+        http_client=lambda: paced_http_client(settings, pacer),
+    )
+    return kind.from_settings(name, settings, context)
 
-        key = api_key(name, settings.api_key_env, env)
-        return AnthropicProvider(name, settings, key, paced_http_client(settings, pacer))
-    raise ConfigError(f"provider {name!r}: type {settings.type!r} has no implementation")
+
+def provider_type(type_name: str) -> type[ProviderType]:
+    """The class registered for ``type_name``.
+
+    Raises:
+        ConfigError: no package registers the type, or its class lacks the interface.
+    """
+    point = provider_entry_points().get(type_name)
+    found: Any
+    if point is not None:
+        found = load_plugin(type_name, point)
+    elif type_name in BUILTIN_TYPES:
+        found = load_object(BUILTIN_TYPES[type_name])
+    else:
+        raise ConfigError(f"provider type {type_name!r} has no implementation installed")
+    missing = [a for a in ("type_name", "settings_model", "from_settings") if not hasattr(found, a)]
+    if missing:
+        raise ConfigError(f"provider type {type_name!r}: {found!r} lacks {', '.join(missing)}")
+    kind: type[ProviderType] = found
+    return kind
 
 
 def api_key(provider: str, variable: str, env: Mapping[str, str] | None = None) -> str:
