@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from agentdash.clock import Clock, SystemClock
 from agentdash.config import Config, ScheduleConfig, zone_of
@@ -36,6 +37,9 @@ class EngineStatus:
     counts: dict[JobStatus, int]
 
 
+T = TypeVar("T")
+
+
 class Control:
     """Job and schedule actions as durable writes plus a wake-up of the engine owner."""
 
@@ -56,12 +60,7 @@ class Control:
         self, job_name: str, prompt: str | None = None, origin: str = "manual"
     ) -> Job:
         """Queue a job from its template; the engine owner sends it."""
-        template = self.config.jobs.get(job_name)
-        if template is None:
-            close = difflib.get_close_matches(job_name, list(self.config.jobs), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            known = ", ".join(sorted(self.config.jobs)) or "none are configured"
-            raise AgentdashError(f"no job template {job_name!r}{hint}; known: {known}")
+        template = _named(self.config.jobs, job_name, "job template")
         text = prompt if prompt is not None else template.prompt
         if not text.strip():
             raise AgentdashError(f"job {job_name!r} has no prompt; give one")
@@ -156,13 +155,7 @@ class Control:
         return job
 
     def _schedule(self, name: str) -> ScheduleConfig:
-        schedule = self.config.schedules.get(name)
-        if schedule is None:
-            close = difflib.get_close_matches(name, list(self.config.schedules), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            known = ", ".join(sorted(self.config.schedules)) or "none are configured"
-            raise AgentdashError(f"no schedule {name!r}{hint}; known: {known}")
-        return schedule
+        return _named(self.config.schedules, name, "schedule")
 
     async def _sync_schedules(self) -> None:
         enabled = {name: s.enabled for name, s in self.config.schedules.items()}
@@ -224,3 +217,14 @@ class Control:
         if reset:
             await self.wake()
         return reset
+
+
+def _named(entries: Mapping[str, T], name: str, kind: str) -> T:
+    """The config entry called ``name``, or an error that lists the known ones."""
+    entry = entries.get(name)
+    if entry is None:
+        close = difflib.get_close_matches(name, list(entries), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        known = ", ".join(sorted(entries)) or "none are configured"
+        raise AgentdashError(f"no {kind} {name!r}{hint}; known: {known}")
+    return entry

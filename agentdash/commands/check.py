@@ -1,27 +1,25 @@
-"""``agentdash check-config``: validate the config and say what would not work."""
+"""``agentdash check-config``: validate the config and say what would not work.
+
+Loading the file already checks every key; this also builds every provider, so a missing
+API key variable or an unusable command is reported now rather than at the first dispatch.
+"""
 
 from __future__ import annotations
 
-import os
-
 from agentdash.errors import ConfigError
-from agentdash.providers.settings import AnthropicSettings
-from agentdash.runtime import Settings
+from agentdash.runtime import Settings, build_providers
 
 
-def check_config_command(settings: Settings) -> int:
-    """Loading already validated the file; here the environment it needs is checked too."""
+async def check_config_command(settings: Settings) -> int:
     config = settings.config
-    problems = [
-        f"providers.{name}.api_key_env: environment variable {p.api_key_env} is not set"
-        for name, p in config.providers.items()
-        if isinstance(p, AnthropicSettings) and not os.environ.get(p.api_key_env)
-    ]
+    providers = build_providers(config)
+    await providers.aclose()
     where = settings.config_path or "(no config file; built-in defaults)"
-    if problems:
-        raise ConfigError(f"{where}: " + "; ".join(problems))
+    if providers.errors:
+        raise ConfigError(f"{where}: " + "; ".join(providers.errors.values()))
     print(
         f"{where}: ok ({len(config.providers)} providers, {len(config.jobs)} jobs, "
-        f"{len(config.schedules)} schedules); database {settings.database}"
+        f"{len(config.schedules)} schedules, {len(config.sinks)} sinks, "
+        f"{len(config.task_sources)} task sources); database {settings.database}"
     )
     return 0

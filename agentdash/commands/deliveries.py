@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 from agentdash.clock import utc_iso
-from agentdash.commands.render import dumps
+from agentdash.commands.render import aligned, dumps
 from agentdash.commands.session import open_store
 from agentdash.control import Control
 from agentdash.errors import AgentdashError
@@ -60,11 +60,7 @@ def delivery_table(deliveries: list[Delivery]) -> str:
             (str(d.id), f"{d.job_id} {d.job}", d.sink, state, str(d.attempts),
              utc_iso(when) or "-", error[:60])
         )  # fmt: skip
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
+    return aligned(rows)
 
 
 def _print(deliveries: list[Delivery], as_json: bool, *, empty: str) -> None:

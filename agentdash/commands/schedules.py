@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agentdash.clock import utc_iso
-from agentdash.commands.render import dumps
+from agentdash.commands.render import aligned, dumps
 from agentdash.commands.session import open_store
 from agentdash.config import local_zone
 from agentdash.control import Control
@@ -107,7 +107,4 @@ def _table(views: list[ScheduleView]) -> str:
         nxt = v.next_fire.isoformat(timespec="minutes") if v.next_fire else "-"
         rows.append((v.name, f"{v.cron} ({v.description})", nxt, v.last_result or "-",
                      str(v.missed_count), state))  # fmt: skip
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
-    )
+    return aligned(rows)
