@@ -13,8 +13,12 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentdash import __version__
+
+if TYPE_CHECKING:
+    from agentdash.runtime import Settings
 
 EXIT_ERROR = 1
 EXIT_CONFIG = 2
@@ -103,13 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    if args.demo and args.command is None:
+        return await _demo_dashboard()
     from agentdash.runtime import resolve
 
     if args.command == "schedules" and args.schedules_command == "preview":
         from agentdash.commands.schedules import preview_command
 
         return preview_command(args.cron, args.tz, args.start, args.count, args.json)
-    settings = resolve(args.config, args.db)
+    settings = _demo_settings() if args.demo else resolve(args.config, args.db)
     if args.command == "schedules":
         from agentdash.commands import schedules
 
@@ -153,10 +159,41 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command == "check-config":
         from agentdash.commands.check import check_config_command
 
-        return check_config_command(settings)
-    from agentdash.errors import AgentdashError
+        return await check_config_command(settings)
+    return await _dashboard(settings)
 
-    raise AgentdashError("the dashboard is not available in this build; use a subcommand")
+
+def _demo_settings() -> Settings:
+    """``--demo COMMAND``: the command acts on the demo's config and database."""
+    from agentdash.demo import demo_settings
+
+    return demo_settings()
+
+
+async def _dashboard(settings: Settings) -> int:
+    """The dashboard on the configured database (Textual is imported only here)."""
+    from agentdash.dashboard import dashboard_factory, route_logs
+    from agentdash.ui.app import AgentDashApp
+
+    route_logs(settings.database.with_name(settings.database.name + ".log"))
+    await AgentDashApp(dashboard_factory(settings)).run_async()
+    return 0
+
+
+async def _demo_dashboard() -> int:
+    """The dashboard on the bundled fake, started on this event loop with its own database."""
+    from agentdash.dashboard import dashboard_factory, route_logs
+    from agentdash.demo import demo_environment, seed
+    from agentdash.ui.app import AgentDashApp
+
+    async with demo_environment() as demo:
+        database = demo.settings.database
+        route_logs(database.with_name(database.name + ".log"))
+        factory = dashboard_factory(
+            demo.settings, env=demo.env, seed=seed if demo.fresh else None, label="demo"
+        )
+        await AgentDashApp(factory).run_async()
+    return 0
 
 
 def _fake_server(args: argparse.Namespace) -> int:
