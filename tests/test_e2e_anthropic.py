@@ -132,3 +132,17 @@ async def test_missing_intent_is_resent_with_the_same_intent(tmp_path: Path) -> 
         assert done.status is JobStatus.COMPLETED
         assert done.intent_id == unknown.intent_id
         assert dict(r.fake.stats.sessions_by_intent) == {done.intent_id: 1}
+
+
+async def test_hostile_agent_text_is_stored_safe(tmp_path: Path) -> None:
+    def hostile(prompt: str, index: int, total: int) -> str:
+        return "title\x1b]0;PWNED\x07 clear\x1b[2J c1\x9b31m lone\ud800 [bold]x[/bold]"
+
+    async with rig(tmp_path, Scenario(turn_seconds=0.2, agent_messages=1, reply_text=hostile)) as r:
+        job = await r.run()
+        assert job.status is JobStatus.COMPLETED
+        full = await r.store.jobs.get(job.id)
+        assert full is not None and full.output is not None and full.transcript is not None
+        for text in (full.output, full.transcript):
+            assert not any(ch in text for ch in "\x1b\x07\x9b\ud800")
+            assert "␛]0;PWNED␇" in text and "[bold]x[/bold]" in text

@@ -51,6 +51,7 @@ async def _mark_cancelled(ctx: EngineContext, job: Job, note: str | None) -> Non
             "finished_at": ctx.now(),
             "next_poll_at": None,
             "last_error": note,
+            "error": None,
             "cancel_requested": False,
         },
         only_if=list(ACTIVE),

@@ -14,8 +14,11 @@ from agentdash.engine.pacing import Pacer
 from agentdash.models import Job, JobStatus
 from agentdash.providers.base import Provider
 from agentdash.store import Store
+from agentdash.text import safe_text
 
 JobListener = Callable[[Job], None]
+_UNTRUSTED = frozenset({"output", "error", "last_error", "remote_status"})
+"""Columns holding text from a provider: made safe before they are stored."""
 
 
 @dataclass
@@ -61,6 +64,10 @@ class EngineContext:
         status = fields.get("status")
         if isinstance(status, JobStatus) and status.is_terminal:
             kwargs.setdefault("deliveries", self.sinks_for(job))
+        fields = {k: safe_text(v) if k in _UNTRUSTED and isinstance(v, str) else v
+                  for k, v in fields.items()}  # fmt: skip
+        if kwargs.get("append_transcript"):
+            kwargs["append_transcript"] = safe_text(kwargs["append_transcript"])
         changed = await self.store.jobs.update(
             job.id, {**fields, "updated_at": self.now()}, epoch=self.epoch, **kwargs
         )

@@ -138,4 +138,5 @@ def json_response(payload: Any, status: int = 200) -> JSONResponse:
 
 class _CompactJSON(JSONResponse):
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+        # ASCII escapes, as real APIs send them: text with a lone surrogate stays valid JSON
+        return json.dumps(content, separators=(",", ":")).encode()

@@ -40,7 +40,7 @@ _DELTA_TYPES = frozenset({"agent.message", "agent.thinking"})
 
 def sse_frame(event: Event) -> str:
     """One SSE message: ``event: <type>``, a single-line ``data:`` JSON, and a blank line."""
-    data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    data = json.dumps(event, separators=(",", ":"))
     return f"event: {event['type']}\ndata: {data}\n\n"
 
 
