@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pty
+import select
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,14 @@ from common import machine
 
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
 TICKS = os.sysconf("SC_CLK_TCK")
+BARE_TEXTUAL = (
+    "from textual.app import App\nfrom textual.widgets import DataTable, Footer, Header\n"
+    "class Bare(App[None]):\n"
+    "    def compose(self):\n        yield Header()\n        yield DataTable()\n"
+    "        yield Footer()\n"
+    "Bare().run()\n"
+)
+"""The baseline for the dashboard: a Textual app with a header, an empty table and a footer."""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -51,10 +60,13 @@ def measure(args: list[str], env: dict[str, str], *, tty: bool = False) -> tuple
     cpu0, wake0 = cpu_seconds(proc_pid), wakeups(proc_pid)
     deadline = time.monotonic() + SECONDS
     while time.monotonic() < deadline:
-        if tty:
-            with contextlib.suppress(OSError):
-                os.read(fd, 65536)  # keep the terminal drained, as a real one would
-        time.sleep(0.5)
+        if tty:  # keep the terminal drained, as a real one would
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                with contextlib.suppress(OSError):
+                    os.read(fd, 65536)
+        else:
+            time.sleep(0.5)
     cpu, wake = cpu_seconds(proc_pid) - cpu0, wakeups(proc_pid) - wake0
     os.kill(proc_pid, 15)
     if tty:
@@ -78,6 +90,8 @@ def main() -> None:
         ]
         if os.environ.get("BENCH_DASHBOARD", "1") == "1":
             dash = [sys.executable, "-m", "agentdash", "--db", db]
+            bare = [sys.executable, "-c", BARE_TEXTUAL]
+            rows.append(("bare Textual app", measure(bare, env, tty=True)))
             rows.append(("agentdash dashboard", measure(dash, env, tty=True)))
     print(f"idle: {SECONDS:.0f} s with nothing active and no schedule; {machine()}")
     print(f"  {'process':<22} {'CPU s':>7} {'CPU %':>7} {'wake-ups':>9}")
