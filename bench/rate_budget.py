@@ -70,6 +70,9 @@ async def run() -> None:
     print(f"  detection latency  p50 {p50:6.1f} s   p95 {p95:6.1f} s   max {max(lags):6.1f} s")
     print(f"  bound: {bound:.1f} s = the interval at its reached cap ({INTERVAL * 4:.0f} s)"
           f" + {visit_all:.1f} s for the budget to visit every job once")  # fmt: skip
+    ending = INTERVAL * 4 + 2 * visit_all
+    print(f"  (a visit that finds a job ended costs two requests, status and events, so the"
+          f" budget's own bound for ending jobs is {ending:.1f} s)")  # fmt: skip
     requests = stats["requests"]
     print("calls_per_job: API requests per completed job, by kind")
     for kind in ("create", "retrieve", "list_events"):
