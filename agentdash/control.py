@@ -93,14 +93,23 @@ class Control:
         return await self.dispatch(job.job, job.prompt, origin=f"rerun:{job.id}")
 
     async def jobs(
-        self, statuses: list[JobStatus] | None = None, limit: int | None = None
+        self,
+        statuses: list[JobStatus] | None = None,
+        limit: int | None = None,
+        *,
+        before: int | None = None,
     ) -> list[Job]:
-        """Jobs without their output, newest first."""
-        return await self.store.jobs.list_jobs(statuses, limit=limit)
+        """Jobs without their output, newest first (only ids below ``before``: a next page)."""
+        return await self.store.jobs.list_jobs(statuses, limit=limit, before=before)
 
     async def changes(self, seq: int) -> tuple[list[Job], int]:
         """Jobs changed after ``seq`` (without output) and the newest seq: for live views."""
         return await self.store.jobs.changed_since(seq)
+
+    async def window(self, finished: int) -> tuple[list[Job], int]:
+        """Every active job, the newest ``finished`` others, and the seq to follow from:
+        where a live view starts, however long the history."""
+        return await self.store.jobs.window(finished)
 
     async def data_version(self) -> int:
         """A number that changes whenever another process commits to the database."""

@@ -31,7 +31,7 @@ from agentdash.engine.host import EngineHost
 from agentdash.engine.wakeup import ring
 from agentdash.models import Job, JobStatus
 from agentdash.paths import ensure_private_dir
-from agentdash.runtime import Settings, build_providers
+from agentdash.runtime import ProviderSet, Settings, build_providers
 from agentdash.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,9 @@ LOUD = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.NEEDS_ACTION}
 """States whose arrival is announced (a toast and the bell)."""
 ENGINE_RETRY = 5.0
 """Seconds before the engine is started again after it failed unexpectedly."""
+HISTORY = 500
+"""Finished jobs a live view starts with (newest first; every active job is read too).
+Older ones are read on request, a page at a time: a long history costs nothing at start."""
 
 Seed = Callable[[Control], Awaitable[None]]
 ServicesFactory = Callable[[], AbstractAsyncContextManager["DashboardServices"]]
@@ -53,6 +56,8 @@ class FeedUpdate:
     arrived: list[Job]
     """Jobs that just entered a state in :data:`LOUD`; empty on the first load."""
     initial: bool
+    history: int = HISTORY
+    """The first load holds at most this many finished jobs (the newest)."""
 
 
 class JobFeed:
@@ -60,11 +65,13 @@ class JobFeed:
 
     ``fetch`` is cheap when nothing changed: one ``PRAGMA data_version``. That pragma only
     moves for *other* connections' commits, so this process's own writes (the engine's, or
-    an action's) call :meth:`mark_dirty`.
+    an action's) call :meth:`mark_dirty`. The first fetch reads every active job and the
+    newest ``history`` finished ones, however many the database holds.
     """
 
-    def __init__(self, control: Control) -> None:
+    def __init__(self, control: Control, history: int = HISTORY) -> None:
         self._control = control
+        self._history = history
         self._seq = 0
         self._version: int | None = None
         self._dirty = True
@@ -85,11 +92,14 @@ class JobFeed:
             return None
         self._dirty = False  # before the read: a change during it marks the feed again
         self._version = version
-        jobs, self._seq = await self._control.changes(self._seq)
         initial = not self._primed
+        if initial:
+            jobs, self._seq = await self._control.window(self._history)
+        else:
+            jobs, self._seq = await self._control.changes(self._seq)
         self._primed = True
         arrived = [job for job in jobs if self._arrived(job)]
-        return FeedUpdate(jobs, [] if initial else arrived, initial)
+        return FeedUpdate(jobs, [] if initial else arrived, initial, self._history)
 
     def _arrived(self, job: Job) -> bool:
         before = self._known.get(job.id)
@@ -99,33 +109,51 @@ class JobFeed:
 
 @dataclass
 class DashboardServices:
-    """Everything the app acts through, already open; built by :func:`open_dashboard`."""
+    """Everything the app acts through, already open; built by :func:`open_dashboard`.
+
+    The engine host comes last: :meth:`start_host` builds it (:meth:`run_engine` calls it),
+    once the provider modules are loaded off the event loop (the Anthropic SDK alone takes
+    most of a second to import). The app shows the jobs first, then starts the engine.
+    """
 
     control: Control
-    host: EngineHost
     config: Config
     database: Path
     clock: Clock
     feed: JobFeed
+    make_host: Callable[[], Awaitable[EngineHost]]
     label: str = ""
     """Shown in the header: ``demo`` or the database path."""
+    host: EngineHost | None = None
     _role_listeners: list[Callable[[bool], None]] = field(default_factory=list)
+    _job_listeners: list[Callable[[Job], None]] = field(default_factory=list)
 
     @property
     def is_owner(self) -> bool:
-        return self.host.is_owner
+        return self.host is not None and self.host.is_owner
 
     @property
     def last_poll_at(self) -> datetime | None:
-        return self.host.engine.last_poll_at
+        return None if self.host is None else self.host.engine.last_poll_at
 
     def on_job(self, listener: Callable[[Job], None]) -> None:
         """Call ``listener`` with every job this process's engine changes."""
-        self.host.engine.add_listener(listener)
+        self._job_listeners.append(listener)
+        if self.host is not None:
+            self.host.engine.add_listener(listener)
 
     def on_role(self, listener: Callable[[bool], None]) -> None:
         """Call ``listener(owner)`` whenever this process becomes or stops being the owner."""
         self._role_listeners.append(listener)
+
+    async def start_host(self) -> EngineHost:
+        """The engine host, built on first use (the provider modules load meanwhile)."""
+        if self.host is None:
+            host = await self.make_host()
+            for listener in self._job_listeners:
+                host.engine.add_listener(listener)
+            self.host = host
+        return self.host
 
     async def status(self) -> EngineStatus:
         return await self.control.status()
@@ -135,9 +163,10 @@ class DashboardServices:
     ) -> None:
         """Own (or follow) the engine until ``stop``; an unexpected failure is reported, and
         the engine is started again a few seconds later, so the dashboard never dies of it."""
+        host = await self.start_host()
         while not stop.is_set():
             try:
-                await self.host.run(stop)
+                await host.run(stop)
             except Exception as exc:
                 log.exception("engine stopped unexpectedly")
                 on_error(exc)
@@ -145,13 +174,14 @@ class DashboardServices:
                     await asyncio.wait_for(stop.wait(), ENGINE_RETRY)
 
 
-def _waker(database: Path, host: EngineHost) -> Callable[[], None]:
+def _waker(database: Path, host: Callable[[], EngineHost | None]) -> Callable[[], None]:
     """Wake the engine: directly when this process owns it, else ring the owner's doorbell
     off the event loop (a socket connect must never stall the UI)."""
 
     def wake() -> None:
-        if host.is_owner:
-            host.engine.wake()
+        owner = host()
+        if owner is not None and owner.is_owner:
+            owner.engine.wake()
             return
         asyncio.get_running_loop().run_in_executor(None, ring, database)
 
@@ -174,9 +204,7 @@ async def open_dashboard(
         seed: called once with the Control after the store opens (the demo's jobs).
     """
     clock = clock or SystemClock()
-    providers = build_providers(settings.config, env)
-    for name, reason in providers.errors.items():
-        log.error("provider %s unavailable: %s", name, reason)
+    built: list[ProviderSet] = []
     try:
         store = await Store.open(settings.database)
         try:
@@ -186,26 +214,51 @@ async def open_dashboard(
                 for listener in listeners:
                     listener(owner)
 
-            host = EngineHost(store, settings.config, providers, clock=clock, on_role=role_changed)
+            async def make_host() -> EngineHost:
+                await asyncio.to_thread(preload_providers, settings.config)
+                providers = build_providers(settings.config, env)
+                built.append(providers)
+                for name, reason in providers.errors.items():
+                    log.error("provider %s unavailable: %s", name, reason)
+                return EngineHost(
+                    store, settings.config, providers, clock=clock, on_role=role_changed
+                )
+
+            services: DashboardServices | None = None
             control = Control(
-                store, settings.config, clock=clock, wake=_waker(settings.database, host)
+                store,
+                settings.config,
+                clock=clock,
+                wake=_waker(settings.database, lambda: services.host if services else None),
             )
             if seed is not None:
                 await seed(control)
-            yield DashboardServices(
+            services = DashboardServices(
                 control=control,
-                host=host,
                 config=settings.config,
                 database=settings.database,
                 clock=clock,
                 feed=JobFeed(control),
+                make_host=make_host,
                 label=label if label is not None else str(settings.database),
                 _role_listeners=listeners,
             )
+            yield services
         finally:
             await store.close()
     finally:
-        await providers.aclose()
+        for providers in built:
+            await providers.aclose()
+
+
+def preload_providers(config: Config) -> None:
+    """Import the module of every configured provider type (run in a thread: building the
+    providers afterwards is quick). A type that fails to load is reported by the build."""
+    from agentdash.providers.registry import provider_type
+
+    for settings in config.providers.values():
+        with contextlib.suppress(Exception):
+            provider_type(settings.type)
 
 
 def dashboard_factory(

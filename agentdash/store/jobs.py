@@ -58,20 +58,45 @@ class JobStore:
         *,
         limit: int | None = None,
         newest_first: bool = True,
+        before: int | None = None,
     ) -> list[Job]:
-        """Jobs without their output, newest first, optionally filtered by status."""
-        where: str = ""
-        params: tuple[str, ...] = ()
+        """Jobs without their output, newest first, optionally filtered by status.
+
+        ``before`` keeps the jobs with a smaller id: the next page of an id-ordered list.
+        """
+        conditions: list[str] = []
+        params: tuple[Any, ...] = ()
         wanted = tuple(s.value for s in statuses) if statuses is not None else None
         if wanted is not None:
-            where = f"WHERE status IN ({', '.join('?' * len(wanted))})"
+            conditions.append(f"status IN ({', '.join('?' * len(wanted))})")
             params = wanted
+        if before is not None:
+            conditions.append("id < ?")
+            params = (*params, before)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         order = "DESC" if newest_first else "ASC"
         lim = f"LIMIT {int(limit)}" if limit else ""
         rows = await self.db.rows(
             f"SELECT {JOB_SUMMARY_COLUMNS} FROM jobs {where} ORDER BY id {order} {lim}", params
         )
         return [job_from_row(r) for r in rows]
+
+    async def window(self, finished: int) -> tuple[list[Job], int]:
+        """Every active job and the newest ``finished`` others (without output), newest
+        first, and the newest seq: where a live view starts before following
+        :meth:`changed_since`. One statement, so the seq matches the rows."""
+        rows = await self.db.rows(
+            f"WITH top AS (SELECT IFNULL(MAX(seq), 0) AS seq FROM jobs)"
+            f" SELECT {JOB_SUMMARY_COLUMNS}, (SELECT seq FROM top) FROM jobs"
+            f" WHERE status IN ({_ACTIVE_SQL})"
+            f" UNION ALL SELECT * FROM (SELECT {JOB_SUMMARY_COLUMNS}, (SELECT seq FROM top)"
+            f" FROM jobs WHERE status NOT IN ({_ACTIVE_SQL}) ORDER BY id DESC LIMIT ?)"
+            " ORDER BY 1 DESC",
+            (max(int(finished), 0),),
+        )
+        if not rows:
+            return [], 0  # no job at all (jobs are never deleted): every seq is news
+        return [job_from_row(r[:-1]) for r in rows], int(rows[0][-1])
 
     async def changed_since(self, seq: int) -> tuple[list[Job], int]:
         """Jobs changed after ``seq`` (without output) and the newest seq seen."""

@@ -16,7 +16,7 @@ from agentdash.config import JobConfig
 from agentdash.control import Control
 from agentdash.dashboard import DashboardServices
 from agentdash.errors import AgentdashError
-from agentdash.models import Job
+from agentdash.models import Job, JobStatus
 from agentdash.text import safe_text
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,10 @@ class Actions:
     async def job(self, job_id: int) -> Job | None:
         """The job with its output; None (and a toast) when it cannot be read."""
         return await self._call(lambda c: c.job(job_id))
+
+    async def older(self, statuses: list[JobStatus], before: int, limit: int) -> list[Job] | None:
+        """A page of jobs in ``statuses`` with ids below ``before``, newest first."""
+        return await self._call(lambda c: c.jobs(statuses, limit, before=before))
 
     async def deliveries(self, job_id: int) -> list[tuple[str, str]]:
         """(sink, state) of where the job's result goes, for the details pane."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -40,6 +41,8 @@ from agentdash.ui.screens.help import HelpScreen
 from agentdash.ui.screens.job import JobScreen
 
 log = logging.getLogger(__name__)
+FIRST_PAINT_WAIT = 5.0
+"""Seconds the engine waits for the first load to be on screen before starting anyway."""
 
 
 def stylesheet_paths(package: Path | None = None) -> list[str | PurePath]:
@@ -82,6 +85,7 @@ class AgentDashApp(App[None]):
         self.services: DashboardServices | None = None
         self._stop = asyncio.Event()
         self._engine_worker: Worker[None] | None = None
+        self._frozen = False
 
     def get_default_screen(self) -> Screen[None]:
         return DashboardScreen(self.actions, self.clock, self.runner)
@@ -97,6 +101,29 @@ class AgentDashApp(App[None]):
         if self._engine_worker is not None:
             with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await self._engine_worker.wait()
+        if self._frozen:
+            gc.unfreeze()  # what startup built may be collected again (tests run many apps)
+            self._frozen = False
+
+    async def _first_paint(self) -> None:
+        """Wait until the first load is on screen (or a while at most): building the engine
+        loads the provider SDKs, whose import would otherwise compete with it."""
+        painted = asyncio.Event()
+
+        async def shown() -> None:
+            await self.live.loaded.wait()
+            self.call_after_refresh(painted.set)
+            await painted.wait()
+
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(shown(), FIRST_PAINT_WAIT)
+
+    def _settle(self) -> None:
+        """Start-up is over: what it built (modules, provider SDKs, widgets, the first load)
+        lives as long as the app. Hide it from the cycle collector (:func:`gc.freeze`), or
+        each of its full passes walks it all again: 100 ms pauses of the whole screen."""
+        gc.freeze()
+        self._frozen = True
 
     async def action_quit(self) -> None:
         """Quit at once: jobs are in the database and resume on the next start."""
@@ -124,6 +151,10 @@ class AgentDashApp(App[None]):
             self.live.follow(services), name="feed", group="feed", exit_on_error=False
         )
         try:
+            await self._first_paint()
+            self._settle()
+            await services.start_host()
+            self._settle()
             await services.run_engine(self._stop, self._engine_failed)
         finally:
             feed.cancel()

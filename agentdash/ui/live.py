@@ -54,6 +54,8 @@ class Live:
         self.services: DashboardServices | None = None
         self.header = HeaderState()
         self._poke = asyncio.Event()
+        self.loaded = asyncio.Event()
+        """Set once the first load has been read and posted to the screens."""
         self._status: EngineStatus | None = None
         self._schedules: list[ScheduleView] | None = None
         self._last_change: datetime | None = None
@@ -77,6 +79,7 @@ class Live:
             try:
                 await self._refresh(services)
                 self._error = ""
+                self.loaded.set()
             except Exception as exc:
                 if str(exc) != self._error:
                     log.exception("reading the database failed")
@@ -89,11 +92,11 @@ class Live:
     async def _refresh(self, services: DashboardServices) -> None:
         update = await services.feed.fetch()
         if update is not None:
+            self._status = status = await services.status()
             if update.jobs:
                 self._last_change = newest_update(update.jobs) or self._last_change
-                self.out.broadcast(lambda: JobsChanged(update))
+                self.out.broadcast(lambda: JobsChanged(update, status.counts))
                 self._announce(update)
-            self._status = await services.status()
             schedules = await services.control.schedules()
             if schedules != self._schedules:
                 self._schedules = schedules

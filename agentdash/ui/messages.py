@@ -6,19 +6,23 @@ the stack, and each screen updates only what it shows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.message import Message
 
 from agentdash.dashboard import FeedUpdate
-from agentdash.models import ScheduleView
+from agentdash.models import JobStatus, ScheduleView
 from agentdash.ui.widgets.status_bar import HeaderState
 
 
 class JobsChanged(Message):
     bubble = False  # posted to each screen; the app itself has nothing to do with it
 
-    def __init__(self, update: FeedUpdate) -> None:
+    def __init__(self, update: FeedUpdate, counts: Mapping[JobStatus, int]) -> None:
         super().__init__()
         self.update = update
+        self.counts = counts
+        """Jobs per status in the whole database, read after the changes."""
 
 
 class SchedulesChanged(Message):

@@ -7,16 +7,19 @@ age is written, which jobs a filter keeps) are testable as plain functions.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from agentdash.durations import format_duration
-from agentdash.models import Job, JobStatus
+from agentdash.models import ACTIVE, TERMINAL, Job, JobStatus
 
-KEEP_FINISHED = 1000
-"""Finished jobs kept in memory (newest first); active jobs are always kept."""
+KEEP_FINISHED = 500
+"""Finished jobs kept in memory (newest first); active jobs are always kept. Older ones
+are paged in when the cursor reaches the end of the table, and the bound grows by them."""
+PAGE = 500
+"""Older finished jobs read per page."""
 
 
 @dataclass(frozen=True)
@@ -61,13 +64,27 @@ class Tab(StrEnum):
         ]
 
     def keeps(self, job: Job) -> bool:
+        return job.status in self.statuses
+
+    @property
+    def statuses(self) -> frozenset[JobStatus]:
         if self is Tab.ACTIVE:
-            return job.is_active
+            return ACTIVE
         if self is Tab.NEEDS_YOU:
-            return job.status is JobStatus.NEEDS_ACTION
+            return frozenset({JobStatus.NEEDS_ACTION})
         if self is Tab.FAILED:
-            return job.status is JobStatus.FAILED
-        return True
+            return frozenset({JobStatus.FAILED})
+        return frozenset(JobStatus)
+
+    @property
+    def history(self) -> frozenset[JobStatus]:
+        """The finished states this tab shows: what paging in older jobs reads."""
+        return self.statuses & TERMINAL
+
+
+def tab_counts(counts: Mapping[JobStatus, int]) -> dict[Tab, int]:
+    """Jobs per tab from the database's jobs per status (exact, however many are loaded)."""
+    return {tab: sum(n for status, n in counts.items() if status in tab.statuses) for tab in Tab}
 
 
 @dataclass(frozen=True)
@@ -104,21 +121,57 @@ def searchable(job: Job) -> str:
 
 class JobIndex:
     """Every job the dashboard knows, by id; old finished jobs are dropped past a bound, so
-    a dashboard left open for weeks does not grow without end."""
+    a dashboard left open for weeks does not grow without end.
+
+    The index starts from every active job and the newest finished ones; older pages are
+    added on request (:meth:`add_older`). For each tab it knows the id down to which every
+    finished job of the tab is loaded (its *floor*): the next page is read below it.
+    """
 
     def __init__(self, keep_finished: int = KEEP_FINISHED) -> None:
         self.jobs: dict[int, Job] = {}
         self._keep = keep_finished
+        self._floors: dict[Tab, int] = {}
+        """Tab → the lowest id from which its finished jobs are all loaded (0: every one)."""
 
     def update(self, jobs: Iterable[Job]) -> list[int]:
         """Take in changed jobs; returns the ids dropped to stay within the bound."""
         for job in jobs:
             self.jobs[job.id] = job
-        finished = sorted((i for i, j in self.jobs.items() if not j.is_active), reverse=True)
+        finished = [i for i, j in self.jobs.items() if not j.is_active]
+        if len(finished) <= self._keep:
+            return []
+        finished.sort(reverse=True)
         dropped = finished[self._keep :]
         for job_id in dropped:
             del self.jobs[job_id]
+        above = dropped[0] + 1
+        self._floors = {tab: max(floor, above) for tab, floor in self._floors.items()}
         return dropped
+
+    def start(self, jobs: Iterable[Job], history: int) -> None:
+        """The first load: every active job and (at most) the ``history`` newest finished."""
+        self.update(jobs)
+        finished = [i for i, j in self.jobs.items() if not j.is_active]
+        floor = min(finished) if len(finished) >= history and finished else 0
+        self._floors = dict.fromkeys(Tab, floor)
+
+    def floor(self, tab: Tab) -> int:
+        """Older finished jobs of ``tab`` may exist below this id (0: none are left)."""
+        return self._floors.get(tab, 0) if tab.history else 0
+
+    def add_older(self, tab: Tab, jobs: list[Job], page: int) -> list[Job]:
+        """Add a page of ``tab``'s finished jobs read below its floor (newest first, at
+        most ``page``); returns the ones that were new. The bound grows to keep them."""
+        new = [job for job in jobs if job.id not in self.jobs]
+        for job in new:
+            self.jobs[job.id] = job
+        self._keep += len(new)
+        floor = 0 if len(jobs) < page else min(job.id for job in jobs)
+        self._floors[tab] = floor
+        if tab.history >= TERMINAL:  # every finished state: the other tabs are covered too
+            self._floors = {t: min(f, floor) for t, f in self._floors.items()}
+        return new
 
     def counts(self) -> dict[Tab, int]:
         return {tab: sum(1 for job in self.jobs.values() if tab.keeps(job)) for tab in Tab}

@@ -2,8 +2,11 @@
 the schedules panel and the footer.
 
 Rows change in place as jobs change; the view (tab and filter text) decides which jobs
-have rows. Keys act on the selected job (or, for ``p``/``t``, the selected schedule) and
-the footer shows only the keys that apply to the current selection.
+have rows. Every active job and the newest finished ones are loaded at start; moving the
+cursor to the last row reads the next page of older ones. The tab counters are the
+database's, exact however many jobs are loaded. Keys act on the selected job (or, for
+``p``/``t``, the selected schedule) and the footer shows only the keys that apply to the
+current selection.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from agentdash.ui.actions import Actions
 from agentdash.ui.external import Runner
 from agentdash.ui.keys import MAIN_KEYS, bindings
 from agentdash.ui.messages import HeaderChanged, JobsChanged, SchedulesChanged
-from agentdash.ui.model import JobIndex, View
+from agentdash.ui.model import PAGE, JobIndex, View, tab_counts
 from agentdash.ui.model import Tab as ViewTab
 from agentdash.ui.screens.confirm import ConfirmScreen, cancel_question
 from agentdash.ui.screens.dispatch import DispatchRequest, DispatchScreen
@@ -37,6 +40,8 @@ from agentdash.ui.widgets.status_bar import HeaderState, StatusBar
 
 TICK = 1.0
 """Seconds between updates of ages and countdowns (in memory: no I/O)."""
+PAGES_PER_REQUEST = 10
+"""Pages read at most each time the cursor reaches the last row."""
 
 
 class DashboardScreen(Screen[None]):
@@ -62,7 +67,9 @@ class DashboardScreen(Screen[None]):
         self.clock = clock
         self.runner = runner
         self.index = JobIndex()
+        self.counts: dict[ViewTab, int] = dict.fromkeys(ViewTab, 0)
         self.view = View()
+        self._paging = False
         self.last_filter = ""
         self.header = HeaderState()
         self._applies: tuple[object, ...] = ()
@@ -108,11 +115,12 @@ class DashboardScreen(Screen[None]):
     @on(JobsChanged)
     def _jobs_changed(self, message: JobsChanged) -> None:
         table = self.jobs_table
-        for job_id in self.index.update(message.update.jobs):
-            table.drop(str(job_id))
         if message.update.initial:
+            self.index.start(message.update.jobs, message.update.history)
             table.set_items(self.index.shown(self.view))
         else:
+            for job_id in self.index.update(message.update.jobs):
+                table.drop(str(job_id))
             added = False
             for job in message.update.jobs:
                 if job.id not in self.index.jobs:
@@ -123,6 +131,7 @@ class DashboardScreen(Screen[None]):
                     table.drop(str(job.id))
             if added:
                 table.reorder()
+        self.counts = tab_counts(message.counts)
         self._counts_changed()
         self._bindings_changed()
 
@@ -139,7 +148,7 @@ class DashboardScreen(Screen[None]):
         self.query_one(StatusBar).show(message.state)
 
     def _counts_changed(self) -> None:
-        counts = self.index.counts()
+        counts = self.counts
         tabs = self.query_one(Tabs)
         for tab in ViewTab:
             label = f"{tab.heading} {counts[tab]}"
@@ -228,8 +237,42 @@ class DashboardScreen(Screen[None]):
         return True
 
     @on(DataTable.RowHighlighted)
-    def _highlighted(self) -> None:
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._bindings_changed()
+        table = self.jobs_table
+        if event.data_table is table and event.cursor_row >= table.row_count - 1:
+            self._page_older()
+
+    # -- older jobs, a page at a time -------------------------------------------------
+
+    def _page_older(self) -> None:
+        """The cursor reached the last row: read older finished jobs of the view, if any."""
+        if not self._paging and self.index.floor(self.view.tab) > 0:
+            self._paging = True
+            self.run_worker(self._load_older(), group="older", exit_on_error=False)
+
+    async def _load_older(self) -> None:
+        """Read pages until rows arrive below the cursor (a filter may match none of a
+        page; rows may fill a gap above it), or the history ends."""
+        try:
+            for _ in range(PAGES_PER_REQUEST):
+                tab = self.view.tab
+                floor = self.index.floor(tab)
+                if floor <= 0:
+                    return
+                jobs = await self.actions.older(sorted(tab.history), floor, PAGE)
+                if jobs is None or self.index.floor(tab) != floor or tab != self.view.tab:
+                    return  # failed (a toast said so), or the index moved meanwhile
+                table, added = self.jobs_table, False
+                for job in self.index.add_older(tab, jobs, PAGE):
+                    if self.view.shows(job):
+                        added = table.put(job) or added
+                if added:
+                    table.reorder()
+                if table.cursor_row < table.row_count - 1:
+                    return  # rows arrived below the cursor: reading on is the person's call
+        finally:
+            self._paging = False
 
     def _bindings_changed(self) -> None:
         """Redraw the footer only when what applies to the selection changed (a footer
