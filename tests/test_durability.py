@@ -170,6 +170,9 @@ def test_stopped_owner_keeps_the_lock_and_nothing_runs_twice(
     try:
         time.sleep(1.5)
         queue_jobs(base, 3)
+        # stop the owner while it is idle: stopped inside a write it would hold SQLite's
+        # write lock too, and every writer (even the CLI queueing a job) would wait on it
+        wait_all_ended(base, 60)
         owner.send_signal(signal.SIGSTOP)
         time.sleep(2.5)  # past the 1 s lease
         follower = daemon(base)
