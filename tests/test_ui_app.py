@@ -29,26 +29,25 @@ async def test_schedules_panel_pause_resume_and_run_now(tmp_path: Path) -> None:
         table = rig.main.query_one(SchedulesTable)
         await wait_for(pilot, lambda: table.row_count == 1)
         cells = {
-            str(c.key.value): table.get_cell("every-minute", c.key).plain
-            for c in table.ordered_columns
+            str(c.key.value): table.get_cell("leap-day", c.key).plain for c in table.ordered_columns
         }
-        assert cells["when"] == "Every minute"
+        assert cells["when"].startswith("At 12:00 AM, on day 29")  # cron in words, clipped
         assert cells["next"].startswith("in ") or cells["next"] == "due"
         assert cells["state"] == "● active"
         table.focus()
 
         await pilot.press("p")
-        await wait_for(pilot, lambda: table.get_cell("every-minute", "state").plain == "⏸ paused")
+        await wait_for(pilot, lambda: table.get_cell("leap-day", "state").plain == "⏸ paused")
         assert [s.paused for s in await rig.control.schedules()] == [True]
-        assert table.get_cell("every-minute", "next").plain == "—"
+        assert table.get_cell("leap-day", "next").plain == "—"
         await pilot.press("p")
-        await wait_for(pilot, lambda: table.get_cell("every-minute", "state").plain == "● active")
+        await wait_for(pilot, lambda: table.get_cell("leap-day", "state").plain == "● active")
         assert [s.paused for s in await rig.control.schedules()] == [False]
 
         await pilot.press("t")
         await wait_for(pilot, lambda: len(rig.row_keys()) == 1)
         job = (await rig.control.jobs())[0]
-        assert job.origin.startswith("schedule:every-minute@")
+        assert job.origin.startswith("schedule:leap-day@")
 
 
 async def test_help_lists_every_key_and_says_nothing_is_lost(tmp_path: Path) -> None:

@@ -60,9 +60,9 @@ sinks:
     type: file
     directory: {sink_dir}
 schedules:
-  every-minute:
+  leap-day:
     job: hello
-    cron: "* * * * *"
+    cron: "0 0 29 2 *"  # never fires while a test runs (an every-minute one could, and add a job)
     misfire: skip
 """
 
