@@ -24,11 +24,6 @@ def default_database_path() -> Path:
     return platformdirs.user_data_path(APP) / "agentdash.db"
 
 
-def data_dir_for(database: Path) -> Path:
-    """The directory beside the database where job artefacts (logs, outputs) live."""
-    return database.parent
-
-
 def ensure_private_dir(path: Path) -> None:
     """Create ``path`` as 0700 when it does not exist; an existing directory is left alone.
 

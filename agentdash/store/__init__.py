@@ -9,7 +9,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from agentdash.store.commands import Command, CommandStore
 from agentdash.store.jobs import JobStore
 from agentdash.store.lease import Lease, LeaseStore
 from agentdash.store.schedules import ScheduleStore
@@ -23,7 +22,6 @@ class Store:
         self.db = db
         self.jobs = JobStore(db)
         self.lease = LeaseStore(db)
-        self.commands = CommandStore(db)
         self.schedules = ScheduleStore(db)
 
     @classmethod
@@ -46,4 +44,4 @@ class Store:
         await self.close()
 
 
-__all__ = ["Command", "Lease", "Store"]
+__all__ = ["Lease", "Store"]
