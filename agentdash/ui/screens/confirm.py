@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Static
 
 from agentdash.models import Job
+from agentdash.ui.actions import Actions
 
 
 def cancel_question(job: Job) -> Content:
@@ -23,6 +24,16 @@ def cancel_question(job: Job) -> Content:
         f" ({job.status.value})?\n\n",
         ("The agent is interrupted and its session archived. This cannot be undone.", "dim"),
     )
+
+
+def confirm_cancel(screen: Screen[Any], actions: Actions, job: Job) -> None:
+    """Ask before cancelling ``job`` (``c`` on the dashboard and on a job's screen)."""
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            screen.run_worker(actions.cancel(job.id), group="action", exit_on_error=False)
+
+    screen.app.push_screen(ConfirmScreen(cancel_question(job), "Cancel job"), answered)
 
 
 class ConfirmScreen(ModalScreen[bool]):

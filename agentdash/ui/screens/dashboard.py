@@ -29,7 +29,7 @@ from agentdash.ui.keys import MAIN_KEYS, bindings
 from agentdash.ui.messages import HeaderChanged, JobsChanged, SchedulesChanged
 from agentdash.ui.model import PAGE, JobIndex, View, tab_counts
 from agentdash.ui.model import Tab as ViewTab
-from agentdash.ui.screens.confirm import ConfirmScreen, cancel_question
+from agentdash.ui.screens.confirm import confirm_cancel
 from agentdash.ui.screens.dispatch import DispatchRequest, DispatchScreen
 from agentdash.ui.screens.job import JobScreen
 from agentdash.ui.theme import palette
@@ -318,15 +318,8 @@ class DashboardScreen(Screen[None]):
 
     def action_cancel(self) -> None:
         job = self.selected_job
-        if job is None:
-            return
-        question = cancel_question(job)
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.run_worker(self.actions.cancel(job.id), group="action", exit_on_error=False)
-
-        self.app.push_screen(ConfirmScreen(question, "Cancel job"), answered)
+        if job is not None:
+            confirm_cancel(self, self.actions, job)
 
     def action_rerun(self) -> None:
         job = self.selected_job

@@ -25,7 +25,7 @@ from agentdash.ui.actions import Actions
 from agentdash.ui.external import Runner, save_new, viewer_command, write_private_temp
 from agentdash.ui.keys import JOB_KEYS, bindings
 from agentdash.ui.messages import HeaderChanged, JobsChanged
-from agentdash.ui.screens.confirm import ConfirmScreen, cancel_question
+from agentdash.ui.screens.confirm import confirm_cancel
 from agentdash.ui.screens.save import SaveScreen
 from agentdash.ui.widgets.filter_input import FilterInput
 from agentdash.ui.widgets.job_details import JobDetails
@@ -258,14 +258,7 @@ class JobScreen(Screen[None]):
             self.notify(f"Saved to {path}", markup=False)
 
     def action_cancel(self) -> None:
-        job = self.job
-        question = cancel_question(job)
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.run_worker(self.actions.cancel(job.id), group="action", exit_on_error=False)
-
-        self.app.push_screen(ConfirmScreen(question, "Cancel job"), answered)
+        confirm_cancel(self, self.actions, self.job)
 
     def action_rerun(self) -> None:
         self.run_worker(self.actions.rerun(self.job.id), group="action", exit_on_error=False)
