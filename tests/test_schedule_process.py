@@ -24,14 +24,21 @@ def scheduled_jobs(base: list[str]) -> list[dict[str, object]]:
     return [j for j in jobs if str(j["origin"]).startswith("schedule:")]
 
 
-def start_daemon(base: list[str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "agentdash", *base, "daemon"],
-        env={**os.environ, "FAKE_KEY": SENTINEL_KEY},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def start_daemon(base: list[str], log: Path) -> subprocess.Popen[str]:
+    """A daemon whose stderr goes to ``log`` (appended), so a failure can show it."""
+    with log.open("a") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-m", "agentdash", *base, "--verbose", "daemon"],
+            env={**os.environ, "FAKE_KEY": SENTINEL_KEY},
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+            text=True,
+        )
+
+
+def stop(daemon: subprocess.Popen[str]) -> None:
+    daemon.terminate()
+    daemon.wait(timeout=10)
 
 
 def wait_for(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
@@ -65,31 +72,35 @@ schedules:
 """
     )
     base = ["--config", str(config), "--db", str(tmp_path / "a.db")]
+    log = tmp_path / "daemon.log"
+
+    def seen() -> str:
+        origins = sorted(str(j["origin"]) for j in scheduled_jobs(base))
+        return f"jobs {origins} at {datetime.now(UTC).isoformat()}\n{log.read_text()[-4000:]}"
+
     while not 5 < seconds_into_minute() < 45:  # start well away from a boundary
         time.sleep(0.5)
-    daemon = start_daemon(base)
+    daemon = start_daemon(base, log)
     try:
         time.sleep(3)
-        assert scheduled_jobs(base) == []  # never at start
-        assert wait_for(lambda: len(scheduled_jobs(base)) == 1, 65)
-        assert wait_for(lambda: len(scheduled_jobs(base)) == 2, 65)
+        assert scheduled_jobs(base) == [], seen()  # never at start
+        assert wait_for(lambda: len(scheduled_jobs(base)) == 1, 65), seen()
+        assert wait_for(lambda: len(scheduled_jobs(base)) == 2, 65), seen()
         first, second = sorted(str(j["origin"]) for j in scheduled_jobs(base))
         assert first.endswith(":00+00:00") and second.endswith(":00+00:00")
     finally:
-        daemon.terminate()
-        daemon.communicate(timeout=10)
-    assert daemon.returncode == 0
+        stop(daemon)
+    assert daemon.returncode == 0, seen()
     # down for two whole minute boundaries, then back
     time.sleep(125)
-    daemon = start_daemon(base)
+    daemon = start_daemon(base, log)
     try:
-        assert wait_for(lambda: len(scheduled_jobs(base)) == 3, 15)
+        assert wait_for(lambda: len(scheduled_jobs(base)) >= 3, 30), seen()
         time.sleep(min(5.0, 58 - seconds_into_minute()) if seconds_into_minute() < 55 else 0)
         jobs = scheduled_jobs(base)
-        assert len(jobs) == 3, [j["origin"] for j in jobs]
+        assert len(jobs) == 3, seen()
     finally:
-        daemon.terminate()
-        daemon.communicate(timeout=10)
+        stop(daemon)
     views = json.loads(cli(*base, "schedules", "--json").stdout)
-    assert views[0]["missed_count"] == 1  # two slots passed while down; the newest ran
+    assert views[0]["missed_count"] == 1, views  # two slots passed while down; the newest ran
     assert views[0]["last_result"] in {"queued", "dispatching", "running", "completed"}
