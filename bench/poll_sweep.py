@@ -1,8 +1,8 @@
 """One full poll sweep over N running jobs, agentdash's engine against the seed's loop.
 
 The seed polls job after job (status, then events): a sweep costs N x 2L. agentdash polls
-jobs concurrently up to the provider's ``max_concurrency`` and lists events only when a
-session changed, so its bound is N x L / concurrency. Figures: sweep seconds for both, the
+jobs concurrently up to the provider's ``max_concurrency``, one request each (the event list
+tells the status too), so its bound is N x L / concurrency. Figures: sweep seconds for both, the
 speed-up, and agentdash's ratio to the bound.
 
 Run: ``.venv/bin/python bench/poll_sweep.py`` (``make bench`` runs every benchmark).

@@ -4,7 +4,8 @@ agentdash is configured with the provider's budget; its token bucket paces every
 (creates, polls, event pages) so that it should draw no 429 at all. The figure of merit
 is how fast a job's end is noticed: the time from the fake's remote end of each turn to
 the job's local terminal state (p50, p95, max), against the bound the budget sets: the
-poll interval plus the time the budget needs to visit every job once.
+poll interval plus the time the budget needs to visit every job once (one request a visit:
+a poll reads the event list, which tells the status and the text together).
 
 Also prints API calls per completed job by kind (the ``calls_per_job`` figures), against
 the seed's minimum of one status call per poll and one event fetch at the end.
@@ -62,25 +63,24 @@ async def run() -> None:
         if job and job.remote_id and job.finished_at and job.remote_id in ended
     ]
     visit_all = JOBS / (OURS / 60)
-    bound = INTERVAL * 4 + visit_all  # the interval has doubled to at most 4x by the end
+    cap = INTERVAL * 4  # the interval doubles while nothing changes, up to max_interval
     print(f"rate_budget: {JOBS} jobs, budget {BUDGET}/min (agentdash told {OURS}/min), "
           f"turns of {TURN:.0f} s, first interval {INTERVAL:.0f} s; {machine()}")  # fmt: skip
     print(f"  429s drawn: {stats['rate_limited']}")
     p50, p95 = percentile(lags, 50), percentile(lags, 95)
     print(f"  detection latency  p50 {p50:6.1f} s   p95 {p95:6.1f} s   max {max(lags):6.1f} s")
-    print(f"  bound: {bound:.1f} s = the interval at its reached cap ({INTERVAL * 4:.0f} s)"
-          f" + {visit_all:.1f} s for the budget to visit every job once")  # fmt: skip
-    ending = INTERVAL * 4 + 2 * visit_all
-    print(f"  (a visit that finds a job ended costs two requests, status and events, so the"
-          f" budget's own bound for ending jobs is {ending:.1f} s)")  # fmt: skip
+    print(f"  bound: {visit_all:.1f} s for the budget to visit every job once, plus the poll"
+          f" interval: {INTERVAL + visit_all:.1f} s at the first interval ({INTERVAL:.0f} s),"
+          f" {cap + visit_all:.1f} s at its cap ({cap:.0f} s)")  # fmt: skip
     requests = stats["requests"]
+    polls = sum(job.poll_count for job in jobs if job) / JOBS
     print("calls_per_job: API requests per completed job, by kind")
     for kind in ("create", "retrieve", "list_events"):
         print(f"  {kind:<12} {requests.get(kind, 0) / JOBS:6.2f}")
-    polls = requests.get("retrieve", 0) / JOBS
+    ours = sum(requests.get(k, 0) for k in ("retrieve", "list_events")) / JOBS
     print(
-        f"  seed minimum for the same polls: {polls:.2f} status + 1.00 event fetch; "
-        f"agentdash fetched events {requests.get('list_events', 0) / JOBS:.2f} times"
+        f"  {polls:.2f} polls per job: agentdash made {ours:.2f} read requests; the seed's "
+        f"minimum for as many polls is {polls + 1:.2f} ({polls:.2f} status + 1 event fetch)"
     )
 
 

@@ -119,9 +119,9 @@ def test_chaos_kill9_at_random_moments_loses_and_duplicates_nothing(
             "faults": [
                 {"kind": "create_then_fail", "mode": "500", "count": 3},
                 {"kind": "create_then_fail", "mode": "drop", "count": 2},
-                {"kind": "html_502", "route": "retrieve", "count": 6},
+                {"kind": "html_502", "route": "list_events", "count": 6},
                 {"kind": "truncated_json", "route": "list_events", "count": 4},
-                {"kind": "slow_body", "route": "retrieve", "count": 4, "pause": 0.3},
+                {"kind": "slow_body", "route": "list_events", "count": 4, "pause": 0.3},
                 {"kind": "rate_limit", "route": "create", "count": 2, "retry_after": 0.5},
             ],
         },

@@ -9,6 +9,7 @@ import pytest
 
 from agentdash.fake import Fault, Scenario
 from agentdash.models import JobStatus
+from agentdash.providers.anthropic import SESSION_CHECK_EVERY
 
 from .helpers import rig
 
@@ -25,6 +26,30 @@ async def test_completed_job_has_agent_text_and_usage(tmp_path: Path) -> None:
         assert full.finished_at is not None and full.poll_count >= 1
         assert full.usage.output_tokens is not None
         assert r.fake.stats.sessions_created == 1
+
+
+async def test_a_poll_is_one_request_and_the_end_costs_no_extra_one(tmp_path: Path) -> None:
+    """The event list tells the status, the text and the usage: the session object is read
+    only now and then, as a check, never as a second request for every poll."""
+    async with rig(tmp_path, Scenario(turn_seconds=2.0)) as r:
+        job = await r.run("Summarise the logs")
+        assert job.status is JobStatus.COMPLETED
+        requests = r.fake.stats.requests
+        assert requests["list_events"] == job.poll_count
+        assert requests["retrieve"] <= job.poll_count // SESSION_CHECK_EVERY
+        assert job.usage.output_tokens is not None  # from the session.usage event
+
+
+async def test_a_session_that_ends_without_an_event_is_still_noticed(tmp_path: Path) -> None:
+    async with rig(tmp_path, Scenario(turn_seconds=60)) as r:
+        job = await r.control.dispatch("hello", "long task")
+        running = await r.engine.run_until(job.id, lambda j: j.poll_count >= 2)
+        assert running.remote_id is not None
+        r.fake.state.sessions[running.remote_id].status = "terminated"  # no event emitted
+        done = await r.engine.run_until(job.id, lambda j: j.status.is_terminal)
+        assert done.status is JobStatus.FAILED
+        assert done.error == "the session was terminated"
+        assert done.remote_status == "terminated"
 
 
 @pytest.mark.parametrize(
@@ -63,7 +88,7 @@ async def test_pagination_shared_timestamps_unknown_events_and_redaction(tmp_pat
 @pytest.mark.parametrize("kind", ["rate_limit", "overloaded", "html_502", "truncated_json"])
 async def test_bad_answers_on_polls_are_retried_and_shown(tmp_path: Path, kind: str) -> None:
     async with rig(tmp_path) as r:
-        r.fake.scenario.add_fault(Fault(kind, route="retrieve", count=2, retry_after=0.5))
+        r.fake.scenario.add_fault(Fault(kind, route="list_events", count=2, retry_after=0.5))
         job = await r.run()
         assert job.status is JobStatus.COMPLETED
         assert job.poll_count >= 1
@@ -72,7 +97,7 @@ async def test_bad_answers_on_polls_are_retried_and_shown(tmp_path: Path, kind: 
 
 async def test_poll_errors_are_counted_on_the_job_while_they_last(tmp_path: Path) -> None:
     async with rig(tmp_path) as r:
-        r.fake.scenario.add_fault(Fault("html_502", route="retrieve", count=1000))
+        r.fake.scenario.add_fault(Fault("html_502", route="list_events", count=1000))
         job = await r.control.dispatch("hello", "x")
         seen = await r.engine.run_until(job.id, lambda j: j.consecutive_errors >= 2)
         assert seen.status is JobStatus.RUNNING

@@ -197,7 +197,7 @@ async def test_rerun_queues_a_copy_of_a_finished_job(tmp_path: Path) -> None:
 
 async def test_a_provider_failure_is_a_row_state_not_a_crash(tmp_path: Path) -> None:
     scenario = Scenario(turn_seconds=0.3)
-    scenario.add_fault(Fault("server_error", route="retrieve", count=1000))
+    scenario.add_fault(Fault("server_error", route="list_events", count=1000))
     async with ui_rig(tmp_path, scenario) as rig, rig.app.run_test(size=(120, 36)) as pilot:
         await started(pilot, rig)
         job = await rig.control.dispatch("hello")

@@ -32,6 +32,8 @@ from agentdash.providers.settings import AnthropicSettings, ProviderSettings
 INTENT_KEY = "agentdash_intent"
 """The session metadata key that carries a job's intent id."""
 _RETRYABLE_STATUS = {408, 409, 429}
+SESSION_CHECK_EVERY = 6
+"""Quiet polls (no new event) in a row before a poll also reads the session object."""
 
 
 class AnthropicProvider:
@@ -114,33 +116,46 @@ class AnthropicProvider:
     async def poll(
         self, remote_id: str, cursor: Mapping[str, Any], *, fetch_output: bool = False
     ) -> PollResult:
+        """One request per poll in the common case: the event list tells status and text.
+
+        The session itself is read only when a turn ends with no ``session.usage`` event
+        seen (for the final usage), and after :data:`SESSION_CHECK_EVERY` quiet polls in a
+        row (so a session that ended without an event is still noticed).
+        """
         state = TurnState.from_cursor(cursor)
+        mark = (state.since, len(state.seen_at_since))
+        session: dict[str, Any] | None = None
         try:
-            session = await self._json(self._sessions.with_raw_response.retrieve(remote_id))
-            if not session.get("id"):
-                raise ValueError("the session answer carried no id")
-            remote_status = str(session.get("status") or "")
-            updated_at = _text_or_none(session.get("updated_at"))
-            moved = remote_status != state.remote_status or updated_at != state.updated_at
-            texts: list[str] = []
-            if moved or fetch_output or not state.anchored:
-                texts = apply_events(state, await self._events_since(remote_id, state.since))
+            texts = apply_events(state, await self._events_since(remote_id, state.since))
+            changed = (state.since, len(state.seen_at_since)) != mark
+            state.quiet_polls = 0 if changed else state.quiet_polls + 1
+            settled = state.status is not JobStatus.RUNNING
+            if (settled and changed and state.usage is None) or (
+                state.quiet_polls >= SESSION_CHECK_EVERY
+            ):
+                session = await self._json(self._sessions.with_raw_response.retrieve(remote_id))
+                if not session.get("id"):
+                    raise ValueError("the session answer carried no id")
+                state.quiet_polls = 0
         except anthropic.NotFoundError:
             raise RejectedError(f"session {remote_id} no longer exists") from None
         except (anthropic.APIError, ValueError) as exc:
             raise _read_error(exc) from None
-        if remote_status == "terminated" and not state.status.is_terminal:
-            state.status = JobStatus.CANCELLED if state.interrupted else JobStatus.FAILED
-            state.error = state.last_session_error or "the session was terminated"
-        state.remote_status, state.updated_at = remote_status, updated_at
+        if session is not None:
+            state.remote_status = str(session.get("status") or "") or state.remote_status
+            if state.remote_status == "terminated" and not state.status.is_terminal:
+                state.status = JobStatus.CANCELLED if state.interrupted else JobStatus.FAILED
+                state.error = state.last_session_error or "the session was terminated"
+                changed = True
+        usage = _usage(session) if session is not None else None
         return PollResult(
             status=state.status,
             cursor=state.to_cursor(),
-            changed=moved or bool(texts),
+            changed=changed,
             new_messages=tuple(texts),
             error=state.error,
-            usage=_usage(session),
-            remote_status=remote_status,
+            usage=usage or (_usage({"usage": state.usage}) if state.usage else None),
+            remote_status=state.remote_status,
         )
 
     async def _events_since(self, remote_id: str, since: str | None) -> list[dict[str, Any]]:
@@ -207,10 +222,6 @@ class AnthropicProvider:
         except (anthropic.APIError, ValueError) as exc:
             raise _read_error(exc) from None
         return found
-
-
-def _text_or_none(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def _usage(session: Mapping[str, Any]) -> Usage | None:

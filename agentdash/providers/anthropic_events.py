@@ -19,11 +19,21 @@ EVENT_TYPES = (
     "user.message",
     "agent.message",
     "session.status_running",
+    "session.status_rescheduled",
     "session.status_idle",
     "session.status_terminated",
     "session.error",
+    "session.usage",
 )
 """The event types a poll asks for; everything else is noise for a dashboard."""
+
+_REMOTE_STATUS = {
+    "session.status_running": "running",
+    "session.status_rescheduled": "rescheduling",
+    "session.status_idle": "idle",
+    "session.status_terminated": "terminated",
+}
+"""The session ``status`` each status event moves to, so events alone tell it."""
 
 
 @dataclass
@@ -41,7 +51,10 @@ class TurnState:
     last_session_error: str | None = None
     interrupted: bool = False
     remote_status: str | None = None
-    updated_at: str | None = None
+    usage: dict[str, Any] | None = None
+    """The newest ``session.usage`` snapshot (cumulative), if the session sends them."""
+    quiet_polls: int = 0
+    """Polls in a row that found no new event (the provider checks the session now and then)."""
 
     @classmethod
     def from_cursor(cls, cursor: Mapping[str, Any]) -> TurnState:
@@ -61,7 +74,8 @@ class TurnState:
             "last_session_error": self.last_session_error,
             "interrupted": self.interrupted,
             "remote_status": self.remote_status,
-            "updated_at": self.updated_at,
+            "usage": self.usage,
+            "quiet_polls": self.quiet_polls,
         }
 
 
@@ -76,6 +90,7 @@ def apply_events(state: TurnState, events: Iterable[Mapping[str, Any]]) -> list[
         if not _is_new(state, event):
             continue
         kind = str(event.get("type", ""))
+        state.remote_status = _REMOTE_STATUS.get(kind, state.remote_status)
         if kind == "user.message":
             state.anchored = True
             state.status = JobStatus.RUNNING
@@ -85,6 +100,8 @@ def apply_events(state: TurnState, events: Iterable[Mapping[str, Any]]) -> list[
                 texts.append(text)
         elif kind == "session.error":
             _note_error(state, event)
+        elif kind == "session.usage" and isinstance(event.get("usage"), Mapping):
+            state.usage = dict(event["usage"])
         elif kind == "session.status_running" and state.anchored:
             if state.status is JobStatus.NEEDS_ACTION:
                 state.status, state.error = JobStatus.RUNNING, None
