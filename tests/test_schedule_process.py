@@ -1,5 +1,6 @@
 """A real daemon with a one-minute schedule: fires on each minute boundary, never at start,
-and after two minutes down runs exactly one catch-up under ``misfire: latest``."""
+and after two minutes down runs exactly one catch-up under ``misfire: latest``, though the run
+it stopped during was still going then (each run takes 20 s)."""
 
 from __future__ import annotations
 
@@ -66,7 +67,8 @@ poll: {{interval: 500ms, max_interval: 2s}}
 providers:
   fake: {{type: anthropic, api_key_env: FAKE_KEY, base_url: "{fake_server}"}}
 jobs:
-  tick: {{provider: fake, agent: a, environment: e, prompt: "tick {{now}}"}}
+  tick:
+    {{provider: fake, agent: a, environment: e, prompt: "tick {{now}} [fake:complete,seconds=20]"}}
 schedules:
   every-minute: {{job: tick, cron: "* * * * *", timezone: UTC, misfire: latest}}
 """

@@ -151,6 +151,53 @@ async def test_overlap_skip_never_has_two_active_runs(store: Store) -> None:
     assert sum(o == "dispatched" for _, o, _ in fires) == 5  # 09:01, 09:07, ... 09:25
 
 
+def at(hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(2026, 12, 4, hour, minute, second, tzinfo=UTC)
+
+
+async def running_when_stopped(store: Store, next_poll_at: datetime) -> tuple[int, Rig]:
+    """The 09:00 run was running when agentdash stopped; it starts again at 09:12."""
+    rig = Rig(store, config(), FakeClock(at(8, 59)))
+    await rig.step()
+    rig.clock.set(at(9, 0))
+    await rig.step()
+    (first,) = await store.jobs.list_jobs()
+    await store.jobs.update(first.id, {"status": JobStatus.RUNNING, "next_poll_at": next_poll_at})
+    return first.id, Rig(store, config(), FakeClock(at(9, 12)))
+
+
+async def test_a_catch_up_fire_waits_for_the_poll_of_a_run_that_ended_while_down(
+    store: Store,
+) -> None:
+    first, later = await running_when_stopped(store, next_poll_at=at(9, 0, 5))
+    wake = await later.step()
+    assert len(await later.jobs()) == 1  # held: the run reads as running until it is polled
+    assert wake == at(9, 12, 1)
+    await store.jobs.update(first, {"status": JobStatus.COMPLETED, "next_poll_at": None})
+    later.clock.set(wake)  # the engine's first poll found it had ended remotely
+    await later.step()
+    assert (await later.jobs())[-1].endswith("09:10:00+00:00")
+    assert (await later.row()).missed_count == 1  # 09:05
+
+
+async def test_a_run_still_running_after_its_poll_skips_the_fire_at_once(store: Store) -> None:
+    _, later = await running_when_stopped(store, next_poll_at=at(9, 12, 20))
+    await later.step()
+    assert len(await later.jobs()) == 1
+    assert [o for _, o, _ in await store.schedules.fires("s")] == ["dispatched", "skipped_overlap"]
+
+
+async def test_a_poll_that_never_comes_holds_a_fire_only_briefly(store: Store) -> None:
+    _, later = await running_when_stopped(store, next_poll_at=at(9, 0, 5))
+    await later.step()
+    later.clock.set(at(9, 12, 20))
+    await later.step()
+    assert len(await store.schedules.fires("s")) == 1  # still held
+    later.clock.set(at(9, 12, 31))
+    await later.step()
+    assert [o for _, o, _ in await store.schedules.fires("s")] == ["dispatched", "skipped_overlap"]
+
+
 async def test_overlap_queue_runs_the_fire_when_the_active_run_ends(store: Store) -> None:
     rig = Rig(store, config(overlap="queue"), FakeClock(datetime(2026, 12, 4, 8, 59, tzinfo=UTC)))
     await rig.step()

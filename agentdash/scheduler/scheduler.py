@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from agentdash.config import Config, ScheduleConfig, zone_of
 from agentdash.engine.context import EngineContext
@@ -19,6 +19,10 @@ from agentdash.store.schedules import FireOutcome, NewJob, ScheduleRow
 
 log = logging.getLogger(__name__)
 _PLACEHOLDER = re.compile(r"\{(date|now|schedule)\}")
+RECHECK = timedelta(seconds=1)
+"""How soon a fire held back for a poll (see :meth:`Scheduler._fire`) is looked at again."""
+MAX_HOLD = timedelta(seconds=30)
+"""The longest a fire waits for the polls of the schedule's earlier jobs; then it is decided."""
 
 
 class Scheduler:
@@ -28,6 +32,7 @@ class Scheduler:
 
     def __init__(self) -> None:
         self._synced = False
+        self._held_since: dict[str, datetime] = {}
 
     async def step(self, ctx: EngineContext) -> datetime | None:
         config = ctx.config
@@ -44,13 +49,16 @@ class Scheduler:
             row = rows.get(name)
             if row is None or row.paused or not schedule.enabled:
                 continue
-            await self._fire(ctx, name, schedule, row, now)
+            if not await self._fire(ctx, name, schedule, row, now):
+                wakes.append(now + RECHECK)
+                continue
             await self._release_queued(ctx, name, schedule)
             wakes.append(next_fire(schedule.cron, zone_of(schedule), max(now, row.since)))
         return min(wakes) if wakes else None
 
     async def aclose(self) -> None:
         self._synced = False
+        self._held_since.clear()
 
     async def _fire(
         self,
@@ -59,11 +67,23 @@ class Scheduler:
         schedule: ScheduleConfig,
         row: ScheduleRow,
         now: datetime,
-    ) -> None:
+    ) -> bool:
+        """Record this pass's fires; False when they are held back for a moment.
+
+        A fire whose overlap rule meets an earlier job of the schedule that is due for a
+        poll waits (up to :data:`MAX_HOLD`) for that poll: after a restart the job may have
+        ended remotely while agentdash was down, and skipping a catch-up fire because of a
+        run that is over would be wrong.
+        """
         fires = plan(schedule, zone_of(schedule), row.since, now)
         if fires.newest is None:
-            return
+            return True
         active = await ctx.store.schedules.active_jobs(name)
+        if fires.run and schedule.overlap != "allow" and active:
+            held = self._held_since.setdefault(name, now)
+            if now - held < MAX_HOLD and await ctx.store.schedules.any_due_for_poll(active, now):
+                return False
+        self._held_since.pop(name, None)
         outcomes: list[FireOutcome] = []
         cancel: list[int] = []
         for when in fires.run:
@@ -87,6 +107,7 @@ class Scheduler:
         )
         if done and (outcomes or cancel):
             ctx.wake()
+        return True
 
     @staticmethod
     def _overlap(

@@ -110,6 +110,22 @@ class ScheduleStore:
         )
         return [int(r[0]) for r in rows]
 
+    async def any_due_for_poll(self, job_ids: Sequence[int], now: datetime) -> bool:
+        """Whether one of these remote jobs is due for a poll, so its stored state may be old.
+
+        After a restart, a job that ended remotely while agentdash was down still reads as
+        running until its first poll; the scheduler waits for that poll before judging overlap.
+        """
+        if not job_ids:
+            return False
+        marks = ", ".join("?" * len(job_ids))
+        value = await self.db.scalar(
+            f"SELECT 1 FROM jobs WHERE id IN ({marks}) AND status IN ('running', 'needs_action')"
+            " AND IFNULL(next_poll_at, 0) <= ? LIMIT 1",
+            (*job_ids, ts(now)),
+        )
+        return value is not None
+
     async def record(
         self,
         name: str,
