@@ -52,6 +52,17 @@ async def test_a_session_that_ends_without_an_event_is_still_noticed(tmp_path: P
         assert done.remote_status == "terminated"
 
 
+async def test_a_failed_session_check_is_retried_like_any_poll(tmp_path: Path) -> None:
+    async with rig(tmp_path, Scenario(turn_seconds=8)) as r:
+        r.fake.scenario.add_fault(Fault("html_502", route="retrieve", count=1))
+        job = await r.control.dispatch("hello", "[fake:complete,messages=1] go")
+        failed = await r.engine.run_until(job.id, lambda j: j.consecutive_errors >= 1)
+        assert failed.last_error is not None and "HTTP 502" in failed.last_error
+        done = await r.engine.run_until(job.id, lambda j: j.status.is_terminal)
+        assert done.status is JobStatus.COMPLETED and done.consecutive_errors == 0
+        assert r.fake.stats.faults_applied["html_502"] == 1
+
+
 @pytest.mark.parametrize(
     ("marker", "status", "error_part"),
     [
