@@ -114,6 +114,47 @@ def test_interrupted_turn_is_cancelled() -> None:
     assert state.status is JobStatus.CANCELLED
 
 
+T3 = "2026-05-01T12:00:03.000Z"
+
+
+@pytest.mark.parametrize(
+    ("interrupted", "status"),
+    [(False, JobStatus.COMPLETED), (True, JobStatus.CANCELLED)],
+)
+def test_a_termination_after_the_turn_ended_keeps_its_outcome(
+    interrupted: bool, status: JobStatus
+) -> None:
+    state = TurnState(interrupted=interrupted)
+    texts = apply_events(
+        state,
+        [
+            USER,
+            msg("m1", "done"),
+            idle("i1", "end_turn"),
+            ev("t1", "session.status_terminated", T3),
+        ],
+    )
+    assert (state.status, texts, state.remote_status) == (status, ["done"], "terminated")
+
+
+def test_an_interrupted_session_that_terminates_mid_turn_is_cancelled() -> None:
+    state = TurnState(interrupted=True)
+    apply_events(state, [USER, ev("t1", "session.status_terminated", T2)])
+    assert state.status is JobStatus.CANCELLED
+
+
+def test_usage_is_behind_once_the_agent_works_after_it() -> None:
+    usage = {"input_tokens": 10, "output_tokens": 5}
+    state = TurnState()
+    apply_events(state, [USER, ev("s1", "session.usage", T1, usage=usage)])
+    assert (state.usage, state.usage_behind) == (usage, False)
+    before = state.activity
+    apply_events(state, [msg("m1", "more", T2)])
+    assert state.usage_behind and state.activity == before + 1
+    apply_events(state, [ev("s2", "session.usage", T3, usage=usage)])
+    assert not state.usage_behind and state.activity == before + 1  # a snapshot is no activity
+
+
 def test_text_blocks_joined_and_redacted_skipped() -> None:
     event = {
         "type": "agent.message",

@@ -10,8 +10,10 @@ import pytest
 from agentdash.fake import Fault, Scenario
 from agentdash.models import JobStatus
 from agentdash.providers.anthropic import SESSION_CHECK_EVERY
+from agentdash.runtime import build_providers
 
-from .helpers import rig
+from .conftest import SENTINEL_KEY
+from .helpers import make_config, rig
 
 
 async def test_completed_job_has_agent_text_and_usage(tmp_path: Path) -> None:
@@ -50,6 +52,24 @@ async def test_a_session_that_ends_without_an_event_is_still_noticed(tmp_path: P
         assert done.status is JobStatus.FAILED
         assert done.error == "the session was terminated"
         assert done.remote_status == "terminated"
+
+
+async def test_a_restarted_process_checks_the_session_on_its_first_poll(tmp_path: Path) -> None:
+    """A session that ended with no event while agentdash was down is seen at once."""
+    async with rig(tmp_path, Scenario(turn_seconds=60)) as r:
+        job = await r.control.dispatch("hello", "long task")
+        running = await r.engine.run_until(job.id, lambda j: j.poll_count >= 1)
+        assert running.remote_id is not None
+        r.fake.state.sessions[running.remote_id].status = "terminated"  # no event emitted
+        cursor = await r.store.jobs.cursor(job.id)
+        same = await r.providers.providers["fake"].poll(running.remote_id, cursor)
+        assert same.status is JobStatus.RUNNING  # this process polled it already: events only
+        restarted = build_providers(make_config(r.fake.base_url), env={"FAKE_KEY": SENTINEL_KEY})
+        try:
+            fresh = await restarted.providers["fake"].poll(running.remote_id, cursor)
+        finally:
+            await restarted.aclose()
+        assert fresh.status is JobStatus.FAILED and fresh.remote_status == "terminated"
 
 
 async def test_a_failed_session_check_is_retried_like_any_poll(tmp_path: Path) -> None:

@@ -24,7 +24,12 @@ from agentdash.errors import (
     TransientProviderError,
 )
 from agentdash.models import JobStatus, Usage
-from agentdash.providers.anthropic_events import EVENT_TYPES, TurnState, apply_events
+from agentdash.providers.anthropic_events import (
+    EVENT_TYPES,
+    TurnState,
+    apply_events,
+    on_terminated,
+)
 from agentdash.providers.base import CreateRequest, PollResult, ProviderContext, RemoteSession
 from agentdash.providers.http_errors import excerpt, retry_after_seconds
 from agentdash.providers.settings import AnthropicSettings, ProviderSettings
@@ -32,7 +37,7 @@ from agentdash.providers.settings import AnthropicSettings, ProviderSettings
 INTENT_KEY = "agentdash_intent"
 """The session metadata key that carries a job's intent id."""
 _RETRYABLE_STATUS = {408, 409, 429}
-SESSION_CHECK_EVERY = 6
+SESSION_CHECK_EVERY = 4
 """Quiet polls (no new event) in a row before a poll also reads the session object."""
 
 
@@ -73,6 +78,8 @@ class AnthropicProvider:
             http_client=self._http,
         )
         self._sessions = self._client.beta.sessions
+        self._polled_here: set[str] = set()
+        """Sessions this process has polled; see :meth:`_wants_session`."""
 
     def __repr__(self) -> str:
         return f"AnthropicProvider(name={self.name!r}, base_url={self.settings.base_url!r})"
@@ -118,45 +125,78 @@ class AnthropicProvider:
     ) -> PollResult:
         """One request per poll in the common case: the event list tells status and text.
 
-        The session itself is read only when a turn ends with no ``session.usage`` event
-        seen (for the final usage), and after :data:`SESSION_CHECK_EVERY` quiet polls in a
-        row (so a session that ended without an event is still noticed).
+        The session object is read too (see :meth:`_wants_session`) only when the events
+        cannot be the whole story.
         """
         state = TurnState.from_cursor(cursor)
-        mark = (state.since, len(state.seen_at_since))
-        session: dict[str, Any] | None = None
+        before = state.activity
         try:
             texts = apply_events(state, await self._events_since(remote_id, state.since))
-            changed = (state.since, len(state.seen_at_since)) != mark
-            state.quiet_polls = 0 if changed else state.quiet_polls + 1
-            settled = state.status is not JobStatus.RUNNING
-            if (settled and changed and state.usage is None) or (
-                state.quiet_polls >= SESSION_CHECK_EVERY
-            ):
-                session = await self._json(self._sessions.with_raw_response.retrieve(remote_id))
-                if not session.get("id"):
-                    raise ValueError("the session answer carried no id")
-                state.quiet_polls = 0
         except anthropic.NotFoundError:
             raise RejectedError(f"session {remote_id} no longer exists") from None
         except (anthropic.APIError, ValueError) as exc:
             raise _read_error(exc) from None
-        if session is not None:
-            state.remote_status = str(session.get("status") or "") or state.remote_status
-            if state.remote_status == "terminated" and not state.status.is_terminal:
-                state.status = JobStatus.CANCELLED if state.interrupted else JobStatus.FAILED
-                state.error = state.last_session_error or "the session was terminated"
-                changed = True
-        usage = _usage(session) if session is not None else None
+        changed = state.activity != before
+        state.quiet_polls = 0 if changed else state.quiet_polls + 1
+        if self._wants_session(remote_id, state, changed):
+            changed = await self._check_session(remote_id, state) or changed
+        self._polled_here.add(remote_id)
+        if state.status.is_terminal:
+            self._polled_here.discard(remote_id)
         return PollResult(
             status=state.status,
             cursor=state.to_cursor(),
             changed=changed,
             new_messages=tuple(texts),
             error=state.error,
-            usage=usage or (_usage({"usage": state.usage}) if state.usage else None),
+            usage=_usage(state.usage) if state.usage is not None else None,
             remote_status=state.remote_status,
         )
+
+    def _wants_session(self, remote_id: str, state: TurnState, changed: bool) -> bool:
+        """Whether this poll also reads the session object, and why.
+
+        - This process's first poll of a job polled before: while agentdash was down the
+          session may have ended in a way no event tells (and the scheduler's overlap rule
+          waits for this poll to judge a run that a restart left looking active).
+        - A turn that has just settled while the usage seen may miss its last tokens.
+        - :data:`SESSION_CHECK_EVERY` quiet polls in a row, as a check.
+        """
+        resumed = state.anchored and remote_id not in self._polled_here
+        settled_now = changed and state.status is not JobStatus.RUNNING
+        return (
+            resumed
+            or (settled_now and state.usage_behind)
+            or state.quiet_polls >= SESSION_CHECK_EVERY
+        )
+
+    async def _check_session(self, remote_id: str, state: TurnState) -> bool:
+        """Fold the session object into ``state``; True if it ended the job.
+
+        When the events have settled the turn already, the read is only for usage: a
+        failure then costs the usage, never the known outcome.
+        """
+        state.quiet_polls = 0
+        try:
+            session = await self._json(self._sessions.with_raw_response.retrieve(remote_id))
+            if not session.get("id"):
+                raise ValueError("the session answer carried no id")
+        except anthropic.NotFoundError:
+            if state.status is not JobStatus.RUNNING:
+                return False
+            raise RejectedError(f"session {remote_id} no longer exists") from None
+        except (anthropic.APIError, ValueError) as exc:
+            if state.status is not JobStatus.RUNNING:
+                return False
+            raise _read_error(exc) from None
+        state.remote_status = str(session.get("status") or "") or state.remote_status
+        usage = _session_usage(session)
+        if usage is not None:
+            state.usage, state.usage_behind = usage, False
+        if state.remote_status == "terminated" and not state.status.is_terminal:
+            on_terminated(state)
+            return True
+        return False
 
     async def _events_since(self, remote_id: str, since: str | None) -> list[dict[str, Any]]:
         """Every new event, following ``next_page``; plain JSON, since a poll needs no models."""
@@ -224,13 +264,19 @@ class AnthropicProvider:
         return found
 
 
-def _usage(session: Mapping[str, Any]) -> Usage | None:
+def _session_usage(session: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The session's ``usage`` with ``stats.active_seconds`` folded in (one snapshot)."""
     usage, stats = session.get("usage"), session.get("stats")
     if not isinstance(usage, dict) and not isinstance(stats, dict):
         return None
-    usage = usage if isinstance(usage, dict) else {}
-    stats = stats if isinstance(stats, dict) else {}
-    active = usage.get("active_seconds") or stats.get("active_seconds")
+    merged = dict(usage) if isinstance(usage, dict) else {}
+    if isinstance(stats, dict) and merged.get("active_seconds") is None:
+        merged["active_seconds"] = stats.get("active_seconds")
+    return merged
+
+
+def _usage(usage: Mapping[str, Any]) -> Usage:
+    active = usage.get("active_seconds")
     return Usage(
         input_tokens=_int(usage.get("input_tokens")),
         output_tokens=_int(usage.get("output_tokens")),

@@ -52,9 +52,13 @@ class TurnState:
     interrupted: bool = False
     remote_status: str | None = None
     usage: dict[str, Any] | None = None
-    """The newest ``session.usage`` snapshot (cumulative), if the session sends them."""
+    """The newest usage snapshot (cumulative): a ``session.usage`` event or the session's own."""
+    usage_behind: bool = True
+    """The agent has worked since ``usage`` was taken, so it may not count the latest tokens."""
+    activity: int = 0
+    """New events seen other than usage snapshots: what "the job changed" means to a poll."""
     quiet_polls: int = 0
-    """Polls in a row that found no new event (the provider checks the session now and then)."""
+    """Polls in a row that saw no activity (the provider checks the session now and then)."""
 
     @classmethod
     def from_cursor(cls, cursor: Mapping[str, Any]) -> TurnState:
@@ -75,6 +79,8 @@ class TurnState:
             "interrupted": self.interrupted,
             "remote_status": self.remote_status,
             "usage": self.usage,
+            "usage_behind": self.usage_behind,
+            "activity": self.activity,
             "quiet_polls": self.quiet_polls,
         }
 
@@ -91,6 +97,13 @@ def apply_events(state: TurnState, events: Iterable[Mapping[str, Any]]) -> list[
             continue
         kind = str(event.get("type", ""))
         state.remote_status = _REMOTE_STATUS.get(kind, state.remote_status)
+        if kind == "session.usage":
+            if isinstance(event.get("usage"), Mapping):
+                state.usage, state.usage_behind = dict(event["usage"]), False
+            continue
+        state.activity += 1
+        if kind in ("agent.message", "session.status_running"):
+            state.usage_behind = True
         if kind == "user.message":
             state.anchored = True
             state.status = JobStatus.RUNNING
@@ -100,17 +113,22 @@ def apply_events(state: TurnState, events: Iterable[Mapping[str, Any]]) -> list[
                 texts.append(text)
         elif kind == "session.error":
             _note_error(state, event)
-        elif kind == "session.usage" and isinstance(event.get("usage"), Mapping):
-            state.usage = dict(event["usage"])
         elif kind == "session.status_running" and state.anchored:
             if state.status is JobStatus.NEEDS_ACTION:
                 state.status, state.error = JobStatus.RUNNING, None
         elif kind == "session.status_idle" and state.anchored:
             _on_idle(state, event)
         elif kind == "session.status_terminated":
-            state.status = JobStatus.FAILED
-            state.error = state.last_session_error or "the session was terminated"
+            on_terminated(state)
     return texts
+
+
+def on_terminated(state: TurnState) -> None:
+    """The session is gone for good; a turn that already ended keeps its own outcome."""
+    if state.status.is_terminal:
+        return
+    state.status = JobStatus.CANCELLED if state.interrupted else JobStatus.FAILED
+    state.error = state.last_session_error or "the session was terminated"
 
 
 def message_text(event: Mapping[str, Any]) -> str:
