@@ -155,15 +155,22 @@ def at(hour: int, minute: int, second: int = 0) -> datetime:
     return datetime(2026, 12, 4, hour, minute, second, tzinfo=UTC)
 
 
-async def running_when_stopped(store: Store, next_poll_at: datetime) -> tuple[int, Rig]:
-    """The 09:00 run was running when agentdash stopped; it starts again at 09:12."""
-    rig = Rig(store, config(), FakeClock(at(8, 59)))
+FINISHED = {"status": JobStatus.COMPLETED, "next_poll_at": None}
+
+
+async def running_when_stopped(
+    store: Store, next_poll_at: datetime, cfg: Config | None = None, back_at: datetime | None = None
+) -> tuple[int, Rig]:
+    """The 09:00 run was running when agentdash stopped; it starts again at ``back_at``."""
+    cfg = cfg or config()
+    back_at = back_at or at(9, 12)
+    rig = Rig(store, cfg, FakeClock(at(8, 59)))
     await rig.step()
     rig.clock.set(at(9, 0))
     await rig.step()
     (first,) = await store.jobs.list_jobs()
     await store.jobs.update(first.id, {"status": JobStatus.RUNNING, "next_poll_at": next_poll_at})
-    return first.id, Rig(store, config(), FakeClock(at(9, 12)))
+    return first.id, Rig(store, cfg, FakeClock(back_at))
 
 
 async def test_a_catch_up_fire_waits_for_the_poll_of_a_run_that_ended_while_down(
@@ -173,7 +180,7 @@ async def test_a_catch_up_fire_waits_for_the_poll_of_a_run_that_ended_while_down
     wake = await later.step()
     assert len(await later.jobs()) == 1  # held: the run reads as running until it is polled
     assert wake == at(9, 12, 1)
-    await store.jobs.update(first, {"status": JobStatus.COMPLETED, "next_poll_at": None})
+    await store.jobs.update(first, FINISHED)
     later.clock.set(wake)  # the engine's first poll found it had ended remotely
     await later.step()
     assert (await later.jobs())[-1].endswith("09:10:00+00:00")
@@ -196,6 +203,28 @@ async def test_a_poll_that_never_comes_holds_a_fire_only_briefly(store: Store) -
     later.clock.set(at(9, 12, 31))
     await later.step()
     assert [o for _, o, _ in await store.schedules.fires("s")] == ["dispatched", "skipped_overlap"]
+
+
+async def test_a_held_fire_is_judged_as_of_when_it_was_first_seen(store: Store) -> None:
+    cfg = config(misfire="skip", overlap="queue")
+    first, later = await running_when_stopped(store, at(9, 0, 5), cfg, back_at=at(9, 10, 40))
+    assert await later.step() == at(9, 10, 41)  # the 09:10 fire is on time, but held
+    await store.jobs.update(first, FINISHED)
+    later.clock.set(at(9, 11, 5))  # 65 s after the slot: late, had it been judged now
+    assert await later.step() == at(9, 15)
+    assert (await later.jobs())[-1].endswith("09:10:00+00:00")
+
+
+async def test_a_hold_ended_by_a_pause_leaves_no_trace(store: Store) -> None:
+    _, later = await running_when_stopped(store, next_poll_at=at(9, 0, 5))
+    await later.step()  # held at 09:12
+    await store.schedules.set_paused("s", True, at(9, 12, 10))
+    later.clock.set(at(9, 12, 10))
+    await later.step()
+    await store.schedules.set_paused("s", False, at(9, 13))
+    later.clock.set(at(9, 15))
+    assert await later.step() == at(9, 15, 1)  # held afresh, not decided on the old hold
+    assert len(await store.schedules.fires("s")) == 1
 
 
 async def test_overlap_queue_runs_the_fire_when_the_active_run_ends(store: Store) -> None:

@@ -48,12 +48,14 @@ class Scheduler:
         for name, schedule in config.schedules.items():
             row = rows.get(name)
             if row is None or row.paused or not schedule.enabled:
+                self._held_since.pop(name, None)
                 continue
-            if not await self._fire(ctx, name, schedule, row, now):
+            seen = await self._fire(ctx, name, schedule, row, now)
+            if seen is None:
                 wakes.append(now + RECHECK)
                 continue
             await self._release_queued(ctx, name, schedule)
-            wakes.append(next_fire(schedule.cron, zone_of(schedule), max(now, row.since)))
+            wakes.append(next_fire(schedule.cron, zone_of(schedule), max(seen, row.since)))
         return min(wakes) if wakes else None
 
     async def aclose(self) -> None:
@@ -67,23 +69,30 @@ class Scheduler:
         schedule: ScheduleConfig,
         row: ScheduleRow,
         now: datetime,
-    ) -> bool:
-        """Record this pass's fires; False when they are held back for a moment.
+    ) -> datetime | None:
+        """Record this pass's fires as of the time returned; None when they are held back.
 
         A fire whose overlap rule meets an earlier job of the schedule that is due for a
         poll waits (up to :data:`MAX_HOLD`) for that poll: after a restart the job may have
         ended remotely while agentdash was down, and skipping a catch-up fire because of a
-        run that is over would be wrong.
+        run that is over would be wrong. A held pass is planned as of when it was first
+        seen, so waiting never turns an on-time fire into a missed one.
         """
-        fires = plan(schedule, zone_of(schedule), row.since, now)
+        held = self._held_since.pop(name, None)
+        seen = held if held is not None and held <= now else now
+        fires = plan(schedule, zone_of(schedule), row.since, seen)
         if fires.newest is None:
-            return True
+            return seen
         active = await ctx.store.schedules.active_jobs(name)
-        if fires.run and schedule.overlap != "allow" and active:
-            held = self._held_since.setdefault(name, now)
-            if now - held < MAX_HOLD and await ctx.store.schedules.any_due_for_poll(active, now):
-                return False
-        self._held_since.pop(name, None)
+        if (
+            fires.run
+            and schedule.overlap != "allow"
+            and active
+            and now - seen < MAX_HOLD
+            and await ctx.store.schedules.any_due_for_poll(active, now)
+        ):
+            self._held_since[name] = seen
+            return None
         outcomes: list[FireOutcome] = []
         cancel: list[int] = []
         for when in fires.run:
@@ -107,7 +116,7 @@ class Scheduler:
         )
         if done and (outcomes or cancel):
             ctx.wake()
-        return True
+        return seen
 
     @staticmethod
     def _overlap(
