@@ -3,6 +3,7 @@ the fake server over loopback HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from agentdash.fake import Fault, Scenario
 from agentdash.models import JobStatus
 from agentdash.providers.anthropic import SESSION_CHECK_EVERY
+from agentdash.providers.base import CreateRequest
 from agentdash.runtime import build_providers
 
 from .conftest import SENTINEL_KEY
@@ -40,6 +42,19 @@ async def test_a_poll_is_one_request_and_the_end_costs_no_extra_one(tmp_path: Pa
         assert requests["list_events"] == job.poll_count
         assert requests["retrieve"] <= job.poll_count // SESSION_CHECK_EVERY
         assert job.usage.output_tokens is not None  # from the session.usage event
+
+
+async def test_a_turn_seen_whole_in_one_poll_costs_one_request(tmp_path: Path) -> None:
+    """A job first polled after its turn ended (a busy budget) learns everything at once."""
+    async with rig(tmp_path, Scenario(turn_seconds=0.3)) as r:
+        provider = r.providers.providers["fake"]
+        request = CreateRequest("intent-1", "hello", "t", "hi", {"agent": "a", "environment": "e"})
+        remote_id = await provider.create(request)
+        await asyncio.sleep(0.6)
+        result = await provider.poll(remote_id, {})
+        assert result.status is JobStatus.COMPLETED and result.new_messages
+        assert result.usage is not None and result.usage.output_tokens
+        assert dict(r.fake.stats.requests) == {"create": 1, "list_events": 1}
 
 
 async def test_a_session_that_ends_without_an_event_is_still_noticed(tmp_path: Path) -> None:

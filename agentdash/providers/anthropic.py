@@ -129,6 +129,7 @@ class AnthropicProvider:
         cannot be the whole story.
         """
         state = TurnState.from_cursor(cursor)
+        resumed = state.anchored and remote_id not in self._polled_here
         before = state.activity
         try:
             texts = apply_events(state, await self._events_since(remote_id, state.since))
@@ -138,7 +139,7 @@ class AnthropicProvider:
             raise _read_error(exc) from None
         changed = state.activity != before
         state.quiet_polls = 0 if changed else state.quiet_polls + 1
-        if self._wants_session(remote_id, state, changed):
+        if self._wants_session(state, changed=changed, resumed=resumed):
             changed = await self._check_session(remote_id, state) or changed
         self._polled_here.add(remote_id)
         if state.status.is_terminal:
@@ -153,16 +154,17 @@ class AnthropicProvider:
             remote_status=state.remote_status,
         )
 
-    def _wants_session(self, remote_id: str, state: TurnState, changed: bool) -> bool:
+    @staticmethod
+    def _wants_session(state: TurnState, *, changed: bool, resumed: bool) -> bool:
         """Whether this poll also reads the session object, and why.
 
-        - This process's first poll of a job polled before: while agentdash was down the
-          session may have ended in a way no event tells (and the scheduler's overlap rule
-          waits for this poll to judge a run that a restart left looking active).
+        - ``resumed``: this process's first poll of a job polled before (by an earlier
+          process): while agentdash was down the session may have ended in a way no event
+          tells (and the scheduler's overlap rule waits for this poll to judge a run that a
+          restart left looking active).
         - A turn that has just settled while the usage seen may miss its last tokens.
         - :data:`SESSION_CHECK_EVERY` quiet polls in a row, as a check.
         """
-        resumed = state.anchored and remote_id not in self._polled_here
         settled_now = changed and state.status is not JobStatus.RUNNING
         return (
             resumed
