@@ -115,6 +115,17 @@ async def test_a_long_history_starts_small_counts_exactly_and_pages_in(tmp_path:
         assert table.selected_key == str(FINISHED - 4)
 
 
+async def test_six_digit_ids_show_whole_and_sort_as_numbers(tmp_path: Path) -> None:
+    await seed(tmp_path / "a.db", 6)
+    async with await Store.open(tmp_path / "a.db") as store, store.db.write() as conn:
+        await conn.execute("UPDATE jobs SET id = id + 99995")  # 99996 ... 100001
+    async with dashboard(tmp_path) as app, app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: len(keys(app)) == 6)
+        assert keys(app) == list(range(100001, 99995, -1))
+        table = main_screen(app).jobs_table
+        assert table.get_cell("100001", "id").plain == "100001"
+
+
 async def test_rows_scrolled_into_view_show_their_current_age(tmp_path: Path) -> None:
     """Ages tick on the rows on screen; one scrolled to later is brought up to date first."""
     await seed(tmp_path / "a.db", 0, running=80)

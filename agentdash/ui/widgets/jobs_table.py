@@ -23,7 +23,7 @@ def _status_colour(job: Job) -> tuple[str, bool]:
 
 
 COLUMNS: list[Column[Job]] = [
-    Column("id", "#", 5, lambda j, _: str(j.id), right=True),
+    Column("id", "#", 6, lambda j, _: str(j.id), right=True),
     Column("job", "Job", 14, lambda j, _: j.job),
     Column("status", "Status", 13, lambda j, _: LOOKS[j.status].label, colour=_status_colour),
     Column("origin", "Origin", 14, lambda j, _: origin_label(j.origin), narrow=False),

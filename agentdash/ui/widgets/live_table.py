@@ -358,7 +358,7 @@ class LiveTable(DataTable[Text], Generic[T]):
         column = self._columns[index]
         text = safe_text(column.text(item, now)).replace("\n", " ").replace("\t", " ")
         width = self._widths[index]
-        if len(text) > width:
+        if len(text) > width and index > 0:  # the first column is the sort key: never cut
             text = text[: max(width - 1, 0)] + "…"
         colour, bold = column.colour(item) if column.colour is not None else ("", False)
         return text, colour, bold
