@@ -121,6 +121,19 @@ async def test_only_if_guards_terminal_states(tmp_path: Path) -> None:
         assert got is not None and got.status is JobStatus.COMPLETED
 
 
+async def test_deliveries_are_queued_at_the_callers_time_once(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "a.db") as store:
+        job = await store.jobs.add(job="a", provider="p", prompt="x", origin="manual", now=NOW)
+        done = {"status": JobStatus.COMPLETED}
+        await store.jobs.update(job.id, done, deliveries=["hook", "notes"], queued_at=NOW)
+        await store.jobs.update(job.id, done, deliveries=["hook"], queued_at=NOW)  # a replay
+        rows = await store.db.rows(
+            "SELECT sink, created_at, next_attempt_at FROM deliveries ORDER BY sink"
+        )
+    stamp = NOW.timestamp()
+    assert rows == [("hook", stamp, stamp), ("notes", stamp, stamp)]
+
+
 MIGRATE = """
 import asyncio, sys
 from pathlib import Path

@@ -62,14 +62,16 @@ class EngineContext:
         A change to a terminal state queues the job's deliveries in the same transaction.
         """
         status = fields.get("status")
+        now = self.now()
         if isinstance(status, JobStatus) and status.is_terminal:
             kwargs.setdefault("deliveries", self.sinks_for(job))
+            kwargs.setdefault("queued_at", now)
         fields = {k: safe_text(v) if k in _UNTRUSTED and isinstance(v, str) else v
                   for k, v in fields.items()}  # fmt: skip
         if kwargs.get("append_transcript"):
             kwargs["append_transcript"] = safe_text(kwargs["append_transcript"])
         changed = await self.store.jobs.update(
-            job.id, {**fields, "updated_at": self.now()}, epoch=self.epoch, **kwargs
+            job.id, {**fields, "updated_at": now}, epoch=self.epoch, **kwargs
         )
         if changed is not None:
             for listener in self.listeners:

@@ -177,6 +177,7 @@ class JobStore:
         only_if: Iterable[JobStatus] | None = None,
         append_transcript: str | None = None,
         deliveries: Sequence[str] = (),
+        queued_at: datetime | None = None,
     ) -> Job | None:
         """Change columns of one job in one fenced transaction.
 
@@ -187,6 +188,8 @@ class JobStore:
             append_transcript: text appended to the transcript (with a blank line between).
             deliveries: sinks to queue the job's result for, in the same transaction (the
                 outbox): a job can never end without its deliveries, nor deliver twice.
+            queued_at: when the deliveries are queued and first due, by the caller's clock
+                (the engine's, which tests can freeze); the wall clock if not given.
 
         Returns:
             The job after the change, or None when ``only_if`` did not match.
@@ -213,19 +216,22 @@ class JobStore:
             changed = cur.rowcount
             await cur.close()
             if changed:
-                await _queue_deliveries(conn, job_id, deliveries)
+                await _queue_deliveries(conn, job_id, deliveries, queued_at)
             return changed
 
         changed = await self._writes.run(change, epoch)
         return await self.get(job_id) if changed else None
 
 
-async def _queue_deliveries(conn: aiosqlite.Connection, job_id: int, sinks: Sequence[str]) -> None:
+async def _queue_deliveries(
+    conn: aiosqlite.Connection, job_id: int, sinks: Sequence[str], queued_at: datetime | None
+) -> None:
+    when = ts(queued_at) if queued_at is not None else time.time()
     for sink in sinks:
         await conn.execute(
             "INSERT OR IGNORE INTO deliveries (job_id, sink, created_at, next_attempt_at, seq)"
             " VALUES (?, ?, ?, ?, (SELECT IFNULL(MAX(seq), 0) + 1 FROM deliveries))",
-            (job_id, sink, time.time(), time.time()),
+            (job_id, sink, when, when),
         )
 
 
