@@ -117,4 +117,10 @@ MIGRATIONS: list[str] = [
     INSERT INTO instance (id, instance_id) VALUES (1, lower(hex(randomblob(6))));
     CREATE INDEX jobs_origin ON jobs(origin);
     """,
+    # 4: the commands table of migration 1 was never used: a follower's actions are durable
+    # rows of their own (a queued job, a cancel flag, a schedule flag) plus a doorbell ring.
+    """
+    DROP INDEX IF EXISTS commands_pending;
+    DROP TABLE IF EXISTS commands;
+    """,
 ]
