@@ -1,7 +1,8 @@
 """A doorbell for the engine owner: a Unix socket beside the database.
 
-Another process that writes work for the owner (a queued job, a command row) rings it, so
-the owner acts within milliseconds without polling the database on a timer while idle.
+Another process that writes work for the owner (a queued job, a cancel or schedule flag)
+rings it, so the owner acts within milliseconds without polling the database on a timer
+while idle.
 """
 
 from __future__ import annotations
