@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from agentdash.fake import Fault, Scenario
-from agentdash.models import JobStatus
+from agentdash.models import Job, JobStatus
 from agentdash.providers.anthropic import SESSION_CHECK_EVERY
 from agentdash.providers.base import CreateRequest
 from agentdash.runtime import build_providers
 
 from .conftest import SENTINEL_KEY
-from .helpers import make_config, rig
+from .helpers import Rig, make_config, rig
 
 
 async def test_completed_job_has_agent_text_and_usage(tmp_path: Path) -> None:
@@ -57,12 +57,18 @@ async def test_a_turn_seen_whole_in_one_poll_costs_one_request(tmp_path: Path) -
         assert dict(r.fake.stats.requests) == {"create": 1, "list_events": 1}
 
 
+async def ended_silently(r: Rig, polls: int) -> tuple[Job, str]:
+    """A long job polled ``polls`` times whose session then terminates with no event."""
+    job = await r.control.dispatch("hello", "long task")
+    running = await r.engine.run_until(job.id, lambda j: j.poll_count >= polls)
+    assert running.remote_id is not None
+    r.fake.state.sessions[running.remote_id].status = "terminated"
+    return running, running.remote_id
+
+
 async def test_a_session_that_ends_without_an_event_is_still_noticed(tmp_path: Path) -> None:
     async with rig(tmp_path, Scenario(turn_seconds=60)) as r:
-        job = await r.control.dispatch("hello", "long task")
-        running = await r.engine.run_until(job.id, lambda j: j.poll_count >= 2)
-        assert running.remote_id is not None
-        r.fake.state.sessions[running.remote_id].status = "terminated"  # no event emitted
+        job, _ = await ended_silently(r, polls=2)
         done = await r.engine.run_until(job.id, lambda j: j.status.is_terminal)
         assert done.status is JobStatus.FAILED
         assert done.error == "the session was terminated"
@@ -72,16 +78,13 @@ async def test_a_session_that_ends_without_an_event_is_still_noticed(tmp_path: P
 async def test_a_restarted_process_checks_the_session_on_its_first_poll(tmp_path: Path) -> None:
     """A session that ended with no event while agentdash was down is seen at once."""
     async with rig(tmp_path, Scenario(turn_seconds=60)) as r:
-        job = await r.control.dispatch("hello", "long task")
-        running = await r.engine.run_until(job.id, lambda j: j.poll_count >= 1)
-        assert running.remote_id is not None
-        r.fake.state.sessions[running.remote_id].status = "terminated"  # no event emitted
+        job, remote_id = await ended_silently(r, polls=1)
         cursor = await r.store.jobs.cursor(job.id)
-        same = await r.providers.providers["fake"].poll(running.remote_id, cursor)
+        same = await r.providers.providers["fake"].poll(remote_id, cursor)
         assert same.status is JobStatus.RUNNING  # this process polled it already: events only
         restarted = build_providers(make_config(r.fake.base_url), env={"FAKE_KEY": SENTINEL_KEY})
         try:
-            fresh = await restarted.providers["fake"].poll(running.remote_id, cursor)
+            fresh = await restarted.providers["fake"].poll(remote_id, cursor)
         finally:
             await restarted.aclose()
         assert fresh.status is JobStatus.FAILED and fresh.remote_status == "terminated"
