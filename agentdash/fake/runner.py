@@ -1,9 +1,5 @@
-"""Run the fake server: in-process on the current event loop for tests, or blocking for the CLI.
-
-In-process, uvicorn's ``startup``/``shutdown`` are driven directly instead of ``serve()``,
-because ``serve()`` installs signal handlers and loops until a flag flips; a test wants
-neither, and wants the kernel-chosen port (``port=0``) as soon as the socket is bound.
-"""
+"""Run the fake server: in-process on the current event loop for tests, or blocking for the CLI
+(see :mod:`agentdash.fake.serving` for how)."""
 
 from __future__ import annotations
 
@@ -11,11 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import uvicorn
 from starlette.applications import Starlette
 
 from agentdash.fake.scenario import Scenario
 from agentdash.fake.server import create_app
+from agentdash.fake.serving import serve_until_interrupted, serving_in_process
 from agentdash.fake.state import FakeState
 from agentdash.fake.stats import FakeStats
 
@@ -46,29 +42,12 @@ class FakeServer:
         return self.state.refresh_stats()
 
 
-def _config(app: Starlette, host: str, port: int, log_level: str, quiet: bool) -> uvicorn.Config:
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        lifespan="off",
-        http="h11",
-        ws="none",
-        log_level=log_level,
-        access_log=not quiet,
-        # In-process: leave the host application's logging configuration alone.
-        log_config=None if quiet else uvicorn.config.LOGGING_CONFIG,
-        timeout_graceful_shutdown=2,
-    )
-
-
 @asynccontextmanager
 async def running_fake(
     scenario: Scenario | None = None,
     *,
     host: str = "127.0.0.1",
     port: int = 0,
-    log_level: str = "warning",
 ) -> AsyncIterator[FakeServer]:
     """Serve the fake on the running loop for the duration of the ``async with`` block.
 
@@ -77,19 +56,8 @@ async def running_fake(
     """
     state = FakeState(scenario)
     app = create_app(state=state)
-    config = _config(app, host, port, log_level, quiet=True)
-    server = uvicorn.Server(config)
-    config.load()
-    server.lifespan = config.lifespan_class(config)
-    await server.startup()
-    if not server.started:  # pragma: no cover - startup exits the process on bind errors
-        raise RuntimeError(f"fake server could not start on {host}:{port}")
-    bound = server.servers[0].sockets[0].getsockname()
-    try:
-        yield FakeServer(host=host, port=int(bound[1]), app=app, state=state)
-    finally:
-        state.closing.set()
-        await server.shutdown()
+    async with serving_in_process(app, host, port, before_shutdown=state.closing.set) as bound:
+        yield FakeServer(host=host, port=bound, app=app, state=state)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, scenario: Scenario | None = None) -> None:
@@ -97,5 +65,4 @@ def serve(host: str = "127.0.0.1", port: int = 8765, scenario: Scenario | None =
 
     uvicorn logs the URL it listens on (the real port, even for ``port=0``).
     """
-    app = create_app(state=FakeState(scenario))
-    uvicorn.Server(_config(app, host, port, "info", quiet=False)).run()
+    serve_until_interrupted(create_app(state=FakeState(scenario)), host, port)
