@@ -30,7 +30,6 @@ from agentdash.scheduler.cron import (
     fires_between,
     next_fire,
     next_fires,
-    period_hint,
     validate,
 )
 
@@ -419,26 +418,6 @@ def test_count_stops_at_the_cap_but_latest_stays_exact(monkeypatch: pytest.Monke
     assert count == 10
     assert latest is not None
     assert latest.isoformat() == "2026-01-03T00:07:00+00:00"
-
-
-PERIODS = [
-    pytest.param("*/5 * * * *", "UTC", "2026-06-01T10:02:00+00:00", timedelta(minutes=5), id="5m"),
-    pytest.param(
-        "0 * * * *", NY, "2026-11-01T00:30:00-04:00", timedelta(hours=1), id="hourly-across-fold"
-    ),
-    pytest.param(
-        "0 9 * * *", NY, "2026-03-07T08:00:00-05:00", timedelta(hours=23), id="short-dst-day"
-    ),
-    pytest.param("0 9 * * *", NY, "2026-03-07T12:00:00-05:00", timedelta(days=1), id="daily"),
-    pytest.param(
-        "0 0 1 * *", "UTC", "2026-02-15T00:00:00+00:00", timedelta(days=31), id="march-month"
-    ),
-]
-
-
-@pytest.mark.parametrize(("expr", "zone", "when", "expected"), PERIODS)
-def test_period_hint(expr: str, zone: str, when: str, expected: timedelta) -> None:
-    assert period_hint(expr, ZoneInfo(zone), at(when)) == expected
 
 
 VALID = [

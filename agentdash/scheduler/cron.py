@@ -147,17 +147,6 @@ def count_and_latest_between(
     return count, latest
 
 
-def period_hint(expr: str, tz: ZoneInfo, at: datetime) -> timedelta:
-    """Elapsed time between the next two fires after ``at``: the local period of the schedule.
-
-    The scheduler bounds its default catch-up window by it (min(1 h, period)).
-    """
-    fires = next_fires(expr, tz, at, 2)
-    if len(fires) < 2:
-        raise CronError(f"'{expr}' does not fire twice within {SEARCH_YEARS} years after {at}")
-    return fires[1].astimezone(UTC) - fires[0].astimezone(UTC)
-
-
 # --- validation --------------------------------------------------------------------------
 
 
