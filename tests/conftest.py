@@ -22,3 +22,12 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     for var in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_LOG"):
         monkeypatch.delenv(var, raising=False)
     yield home
+
+
+@pytest.fixture
+def fake_server() -> Iterator[str]:
+    """The fake Managed Agents server in its own process; its URL."""
+    from .processes import fake_server_process  # it imports this module's key
+
+    with fake_server_process() as url:
+        yield url

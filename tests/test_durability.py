@@ -8,11 +8,8 @@ promise: every job ends exactly once, no remote session is created twice, no out
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -28,7 +25,8 @@ from agentdash.store import Store
 
 from .conftest import SENTINEL_KEY
 from .helpers import rig
-from .test_cli import cli, fake_server  # noqa: F401  (fixture)
+from .processes import cli
+from .processes import start_daemon as daemon
 
 CONFIG = """
 poll: {{interval: 300ms, max_interval: 1s, max_backoff: 1s}}
@@ -44,15 +42,6 @@ def setup(tmp_path: Path, url: str) -> list[str]:
     config = tmp_path / "config.yaml"
     config.write_text(CONFIG.format(url=url))
     return ["--config", str(config), "--db", str(tmp_path / "a.db")]
-
-
-def daemon(base: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "agentdash", *base, "daemon"],
-        env={**os.environ, "FAKE_KEY": SENTINEL_KEY},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def queue_jobs(base: list[str], count: int) -> None:
@@ -109,7 +98,7 @@ def assert_exactly_once(base: list[str], url: str, count: int) -> None:
 @pytest.mark.slow
 def test_chaos_kill9_at_random_moments_loses_and_duplicates_nothing(
     tmp_path: Path,
-    fake_server: str,  # noqa: F811
+    fake_server: str,
 ) -> None:
     base = setup(tmp_path, fake_server)
     faults(
@@ -146,7 +135,7 @@ def test_chaos_kill9_at_random_moments_loses_and_duplicates_nothing(
 @pytest.mark.slow
 def test_two_daemons_started_together_create_one_session_per_job(
     tmp_path: Path,
-    fake_server: str,  # noqa: F811
+    fake_server: str,
 ) -> None:
     base = setup(tmp_path, fake_server)
     queue_jobs(base, 8)
@@ -162,7 +151,7 @@ def test_two_daemons_started_together_create_one_session_per_job(
 @pytest.mark.slow
 def test_stopped_owner_keeps_the_lock_and_nothing_runs_twice(
     tmp_path: Path,
-    fake_server: str,  # noqa: F811
+    fake_server: str,
 ) -> None:
     base = setup(tmp_path, fake_server)
     owner = daemon(base)
@@ -251,7 +240,7 @@ async def test_ambiguous_create_on_a_provider_that_cannot_list_waits_for_a_perso
 @pytest.mark.slow
 def test_follower_takes_over_when_the_owner_dies_and_relays_cancels(
     tmp_path: Path,
-    fake_server: str,  # noqa: F811
+    fake_server: str,
 ) -> None:
     base = setup(tmp_path, fake_server)
     owner = daemon(base)

@@ -7,8 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from agentdash.providers.command_output import read_new, utf8_boundary
 from agentdash.providers.command_proc import ProcessId, group_alive, read_stat, running_stat
 from agentdash.store import Store
 
+from .processes import start_daemon, stop
 from .provider_rig import FAST, config_of, engine_rig
 
 SLOW = 'read p; echo "prompt: $p"; for i in 1 2 3 4; do echo "line $i"; sleep 0.25; done'
@@ -163,7 +162,8 @@ async def test_a_job_outlives_kill_9_of_the_daemon(tmp_path: Path) -> None:
     config_file = tmp_path / "agentdash.yaml"
     config_file.write_text(FAST + command_config(tmp_path, ["sh", "-c", DAEMON_JOB]))
     db = tmp_path / "db" / "agentdash.db"
-    first = start_daemon(config_file, db, tmp_path / "first.log")
+    base = ["--config", str(config_file), "--db", str(db)]
+    first = start_daemon(base, tmp_path / "first.log")
     try:
         store = await open_store_when_ready(db)
         try:
@@ -175,7 +175,7 @@ async def test_a_job_outlives_kill_9_of_the_daemon(tmp_path: Path) -> None:
             assert running_stat(ident) is not None  # the command lives on without its daemon
             run_dir = next((tmp_path / "logs").iterdir())
             await until_exists(run_dir / "exit")  # and ends while no daemon is watching
-            second = start_daemon(config_file, db, tmp_path / "second.log")
+            second = start_daemon(base, tmp_path / "second.log")
             try:
                 done = await wait_for(store, job.id, lambda j: j.status.is_terminal)
             finally:
@@ -190,22 +190,6 @@ async def test_a_job_outlives_kill_9_of_the_daemon(tmp_path: Path) -> None:
             await store.close()
     finally:
         stop(first)
-
-
-def start_daemon(config: Path, db: Path, log: Path) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-m", "agentdash", "--config", str(config), "--db", str(db), "daemon"]
-    with log.open("ab") as sink:
-        return subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=dict(os.environ))
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def open_store_when_ready(db: Path) -> Store:

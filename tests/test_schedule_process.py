@@ -5,17 +5,13 @@ it stopped during was still going then (each run takes 20 s)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from .conftest import SENTINEL_KEY
-from .test_cli import cli, fake_server  # noqa: F401  (fixture)
+from .processes import cli, start_daemon, stop
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 
@@ -23,23 +19,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 def scheduled_jobs(base: list[str]) -> list[dict[str, object]]:
     jobs = json.loads(cli(*base, "jobs", "--json").stdout)
     return [j for j in jobs if str(j["origin"]).startswith("schedule:")]
-
-
-def start_daemon(base: list[str], log: Path) -> subprocess.Popen[str]:
-    """A daemon whose stderr goes to ``log`` (appended), so a failure can show it."""
-    with log.open("a") as sink:
-        return subprocess.Popen(
-            [sys.executable, "-m", "agentdash", *base, "--verbose", "daemon"],
-            env={**os.environ, "FAKE_KEY": SENTINEL_KEY},
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-            text=True,
-        )
-
-
-def stop(daemon: subprocess.Popen[str]) -> None:
-    daemon.terminate()
-    daemon.wait(timeout=10)
 
 
 def wait_for(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
@@ -58,7 +37,7 @@ def seconds_into_minute() -> float:
 
 def test_minutely_schedule_fires_on_boundaries_and_catches_up_once(
     tmp_path: Path,
-    fake_server: str,  # noqa: F811
+    fake_server: str,
 ) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(
@@ -82,7 +61,7 @@ schedules:
 
     while not 5 < seconds_into_minute() < 45:  # start well away from a boundary
         time.sleep(0.5)
-    daemon = start_daemon(base, log)
+    daemon = start_daemon(base, log, verbose=True)
     try:
         time.sleep(3)
         assert scheduled_jobs(base) == [], seen()  # never at start
@@ -95,7 +74,7 @@ schedules:
     assert daemon.returncode == 0, seen()
     # down for two whole minute boundaries, then back
     time.sleep(125)
-    daemon = start_daemon(base, log)
+    daemon = start_daemon(base, log, verbose=True)
     try:
         assert wait_for(lambda: len(scheduled_jobs(base)) >= 3, 30), seen()
         time.sleep(min(5.0, 58 - seconds_into_minute()) if seconds_into_minute() < 55 else 0)
