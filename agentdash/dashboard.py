@@ -119,7 +119,6 @@ class DashboardServices:
     control: Control
     config: Config
     database: Path
-    clock: Clock
     feed: JobFeed
     make_host: Callable[[], Awaitable[EngineHost]]
     label: str = ""
@@ -237,7 +236,6 @@ async def open_dashboard(
                 control=control,
                 config=settings.config,
                 database=settings.database,
-                clock=clock,
                 feed=JobFeed(control),
                 make_host=make_host,
                 label=label if label is not None else str(settings.database),

@@ -91,8 +91,7 @@ class Actions:
     async def _write(self, call: Callable[[Control], Awaitable[R]]) -> R | None:
         result = await self._call(call)
         if self.services is not None:
-            self.services.feed.mark_dirty()
-            self._changed()
+            self._changed()  # the app's Live.poke: marks the feed dirty and reads it now
         return result
 
     async def _call(self, call: Callable[[Control], Awaitable[R]], quiet: bool = False) -> R | None:

@@ -63,6 +63,7 @@ class JobScreen(Screen[None]):
         self._reload = False
         self._loading = False
         self._deliveries: list[tuple[str, str]] = []
+        self._mode = ""
         self._applies: tuple[object, ...] = ()
 
     def compose(self) -> ComposeResult:
@@ -131,13 +132,24 @@ class JobScreen(Screen[None]):
         text = "following new output · f stops" if follow else ""
         if self.job.is_active and not follow:
             text = "not following · f follows new output"
-        self.query_one("#mode", Static).update(Content(text))
+        if text != self._mode:  # an update relayouts: only when the words change
+            self._mode = text
+            self.query_one("#mode", Static).update(Content(text))
 
     def _tick(self) -> None:
         if self.job.is_active:
             self._show_details()
         elif any(not state.startswith("delivered") for _, state in self._deliveries):
-            self._request_load()  # deliveries change without the job: look while any is open
+            # deliveries change without the job: re-read them (only them) while any is open
+            self.run_worker(
+                self._refresh_deliveries(), group="deliveries", exclusive=True, exit_on_error=False
+            )
+
+    async def _refresh_deliveries(self) -> None:
+        deliveries = await self.actions.deliveries(self.job.id)
+        if deliveries != self._deliveries:
+            self._deliveries = deliveries
+            self._show_details()
 
     # -- keys ------------------------------------------------------------------------
 
