@@ -102,7 +102,7 @@ class HttpProvider:
             error=self._error(document, state, remote),
             usage=self._usage(document),
             remote_status=remote,
-            output=text,
+            output=text if message is not None else None,  # unchanged text is stored already
         )
 
     async def cancel(self, remote_id: str) -> None:
