@@ -77,12 +77,11 @@ def provider_type(type_name: str) -> type[ProviderType]:
     Raises:
         ConfigError: no package registers the type, or its class lacks the interface.
     """
-    point = provider_entry_points().get(type_name)
     found: Any
-    if point is not None:
-        found = load_plugin(type_name, point)
-    elif type_name in BUILTIN_TYPES:
+    if type_name in BUILTIN_TYPES:  # as config loading resolves settings: built-ins first
         found = load_object(BUILTIN_TYPES[type_name])
+    elif (point := provider_entry_points().get(type_name)) is not None:
+        found = load_plugin(type_name, point)
     else:
         raise ConfigError(f"provider type {type_name!r} has no implementation installed")
     missing = [a for a in ("type_name", "settings_model", "from_settings") if not hasattr(found, a)]
