@@ -24,7 +24,7 @@ from agentdash.models import Job, JobStatus, ScheduleView
 from agentdash.scheduler.cron import describe, next_fire
 from agentdash.scheduler.scheduler import run_now_job
 from agentdash.store import Lease, Store
-from agentdash.store.outbox import Delivery, DeliveryStatus, OutboxStore
+from agentdash.store.outbox import Delivery, DeliveryStatus
 from agentdash.store.schedules import ScheduleRow
 
 
@@ -212,7 +212,7 @@ class Control:
         limit: int | None = None,
     ) -> list[Delivery]:
         """Where job results went, or are still going: newest first."""
-        return await OutboxStore(self.store.db).list_deliveries(
+        return await self.store.outbox.list_deliveries(
             job_id=job_id, statuses=statuses, limit=limit
         )
 
@@ -222,7 +222,7 @@ class Control:
         Returns the deliveries that were reset; none when everything was delivered already.
         """
         await self.job(job_id)
-        reset = await OutboxStore(self.store.db).redeliver(job_id, self.clock.now())
+        reset = await self.store.outbox.redeliver(job_id, self.clock.now())
         if reset:
             await self.wake()
         return reset

@@ -12,7 +12,6 @@ import pytest
 from agentdash.cli import main
 from agentdash.models import JobStatus
 from agentdash.store import Store
-from agentdash.store.outbox import OutboxStore
 
 CONFIG = """
 providers:
@@ -31,7 +30,7 @@ async def seed(db: Path) -> int:
             job="hello", provider="p", prompt="hi", origin="manual", now=datetime.now(UTC)
         )
         await store.jobs.update(job.id, {"status": JobStatus.FAILED}, deliveries=["hook"])
-        outbox = OutboxStore(store.db)
+        outbox = store.outbox
         [delivery] = await outbox.list_deliveries()
         await outbox.failed(delivery.id, "POST http://127.0.0.1:9/hook: refused", None, epoch=0)
         return job.id

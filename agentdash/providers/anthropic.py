@@ -32,6 +32,7 @@ from agentdash.providers.anthropic_events import (
 )
 from agentdash.providers.base import CreateRequest, PollResult, ProviderContext, RemoteSession
 from agentdash.providers.http_errors import excerpt, retry_after_seconds
+from agentdash.providers.http_values import as_int
 from agentdash.providers.settings import AnthropicSettings, ProviderSettings
 
 INTENT_KEY = "agentdash_intent"
@@ -280,16 +281,12 @@ def _session_usage(session: Mapping[str, Any]) -> dict[str, Any] | None:
 def _usage(usage: Mapping[str, Any]) -> Usage:
     active = usage.get("active_seconds")
     return Usage(
-        input_tokens=_int(usage.get("input_tokens")),
-        output_tokens=_int(usage.get("output_tokens")),
-        cache_read_tokens=_int(usage.get("cache_read_input_tokens")),
+        input_tokens=as_int(usage.get("input_tokens")),
+        output_tokens=as_int(usage.get("output_tokens")),
+        cache_read_tokens=as_int(usage.get("cache_read_input_tokens")),
         active_seconds=float(active) if isinstance(active, int | float) else None,
         cost=_cost(usage.get("list_cost")),
     )
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _cost(cost: object) -> str | None:

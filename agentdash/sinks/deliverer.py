@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from agentdash.errors import StaleOwnerError
 from agentdash.sinks.base import Parcel, PermanentSinkError, Sink, describe
 from agentdash.sinks.registry import build_sink, policy_for, preload
-from agentdash.store.outbox import Delivery, OutboxStore, instance_id
+from agentdash.store.outbox import Delivery, instance_id
 
 if TYPE_CHECKING:
     from agentdash.engine.context import EngineContext
@@ -50,7 +50,7 @@ class Deliverer:
     async def step(self, ctx: EngineContext) -> datetime | None:
         if self._instance is None:
             self._instance = await instance_id(ctx.store.db)
-        outbox = OutboxStore(ctx.store.db)
+        outbox = ctx.store.outbox
         now = ctx.now()
         due = await outbox.due(now, self._inflight.keys(), BATCH)
         started = 0
@@ -92,7 +92,7 @@ class Deliverer:
             log.exception("delivery %s: unexpected error", delivery.id)
 
     async def _attempt(self, ctx: EngineContext, delivery: Delivery) -> None:
-        outbox = OutboxStore(ctx.store.db)
+        outbox = ctx.store.outbox
         try:
             sink = await self._sink(ctx, delivery.sink)
             job = await ctx.store.jobs.get(delivery.job_id)
@@ -113,7 +113,7 @@ class Deliverer:
         retry_at: datetime | None = None
         if not isinstance(exc, PermanentSinkError) and not policy.gives_up(attempts):
             retry_at = ctx.now() + timedelta(seconds=policy.delay(attempts, ctx.rng))
-        await OutboxStore(ctx.store.db).failed(delivery.id, error, retry_at, epoch=ctx.epoch)
+        await ctx.store.outbox.failed(delivery.id, error, retry_at, epoch=ctx.epoch)
         outcome = f"retry at {retry_at:%H:%M:%S}" if retry_at else "parked as dead"
         log.warning(
             "delivery %s of job %s to %s failed (attempt %s): %s; %s",

@@ -11,6 +11,7 @@ from typing import Self
 
 from agentdash.store.jobs import JobStore
 from agentdash.store.lease import Lease, LeaseStore
+from agentdash.store.outbox import OutboxStore
 from agentdash.store.schedules import ScheduleStore
 from agentdash.store.sqlite import Database
 
@@ -23,6 +24,7 @@ class Store:
         self.jobs = JobStore(db)
         self.lease = LeaseStore(db)
         self.schedules = ScheduleStore(db)
+        self.outbox = OutboxStore(db)
 
     @classmethod
     async def open(cls, path: Path) -> Self:
