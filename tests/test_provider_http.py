@@ -213,6 +213,11 @@ BAD = [
         "providers.responses.status.url: unknown placeholder {id}",
     ),
     (
+        'cancel: {url: "/responses/{remote_id}/cancel"}',
+        'cancel: {url: "/responses/{remote_id}/cancel", body: {id: "{remoteid}"}}',
+        "cancel.body: unknown placeholder {remoteid} (did you mean {remote_id}?)",
+    ),
+    (
         "base_url: BASE_URL",
         "base_url: null",
         "create.url '/responses' is relative, so set base_url",

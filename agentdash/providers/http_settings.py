@@ -55,9 +55,10 @@ class Call(StrictModel):
     url: str
     """URL template; placeholder values are percent-encoded."""
 
-    @field_validator("url")
+    @field_validator("url", "body", check_fields=False)
     @classmethod
-    def _url_placeholders(cls, value: str) -> str:
+    def _placeholders(cls, value: Any) -> Any:
+        """URL and body templates (the calls that have a body) name known placeholders."""
         _check_placeholders(value, cls.PLACEHOLDERS)
         return value
 
@@ -71,12 +72,6 @@ class CreateCall(Call):
     """JSON body template; ``{prompt}``, ``{intent_id}``, ``{job}``, ``{title}`` in strings."""
     id: JmesPath = "id"
     """Where the remote id is in the answer."""
-
-    @field_validator("body")
-    @classmethod
-    def _body_placeholders(cls, value: JsonValue) -> JsonValue:
-        _check_placeholders(value, cls.PLACEHOLDERS)
-        return value
 
 
 class StatusCall(Call):
