@@ -16,8 +16,7 @@ from typing import Any
 
 import aiosqlite
 
-from agentdash.errors import StaleOwnerError
-from agentdash.store.sqlite import Database
+from agentdash.store.sqlite import Database, stale_owner
 
 Change = Callable[[aiosqlite.Connection], Awaitable[Any]]
 
@@ -57,7 +56,8 @@ class GroupCommit:
             results: list[tuple[_Pending, Any, BaseException | None]] = []
             try:
                 async with self.db.write() as conn:
-                    current = await self.db.scalar("SELECT epoch FROM lease WHERE id = 1")
+                    fenced = any(item.epoch is not None for item in batch)
+                    current = await self.db.lease_epoch() if fenced else None
                     for index, item in enumerate(batch):
                         results.append((item, *await _apply(conn, item, current, index)))
             except BaseException as exc:  # the commit itself failed: nothing is durable
@@ -81,10 +81,7 @@ async def _apply(
     conn: aiosqlite.Connection, item: _Pending, current: Any, index: int
 ) -> tuple[Any, BaseException | None]:
     if item.epoch is not None and item.epoch != current:
-        return None, StaleOwnerError(
-            f"engine lease moved to epoch {current}; this process (epoch {item.epoch})"
-            " no longer owns the engine"
-        )
+        return None, stale_owner(current, item.epoch)
     await conn.execute(f"SAVEPOINT change_{index}")
     try:
         value = await item.change(conn)

@@ -108,18 +108,19 @@ class Database:
                 raise StoreError(f"{self.path}: the database is busy: {exc}") from None
             try:
                 if epoch is not None:
-                    current = await self.scalar("SELECT epoch FROM lease WHERE id = 1")
+                    current = await self.lease_epoch()
                     if current != epoch:
-                        raise StaleOwnerError(
-                            f"engine lease moved to epoch {current}; this process (epoch {epoch})"
-                            " no longer owns the engine"
-                        )
+                        raise stale_owner(current, epoch)
                 yield self.conn
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise
             else:
                 await self.conn.execute("COMMIT")
+
+    async def lease_epoch(self) -> Any:
+        """The engine lease's epoch; inside a write, what a fenced change is checked against."""
+        return await self.scalar("SELECT epoch FROM lease WHERE id = 1")
 
     async def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         """The first column of the first row, or None."""
@@ -150,6 +151,14 @@ class Database:
     async def data_version(self) -> int:
         """Changes when another connection commits; a cheap "did anything change" probe."""
         return int(await self.scalar("PRAGMA data_version") or 0)
+
+
+def stale_owner(current: Any, mine: int) -> StaleOwnerError:
+    """The error of a fenced write by a process whose lease epoch is no longer current."""
+    return StaleOwnerError(
+        f"engine lease moved to epoch {current}; this process (epoch {mine}) no longer owns"
+        " the engine"
+    )
 
 
 def _create_private(path: Path) -> None:
