@@ -11,13 +11,14 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentdash import __version__
 
 if TYPE_CHECKING:
+    from agentdash.dashboard import Seed
     from agentdash.runtime import Settings
 
 EXIT_ERROR = 1
@@ -170,30 +171,30 @@ def _demo_settings() -> Settings:
     return demo_settings()
 
 
-async def _dashboard(settings: Settings) -> int:
-    """The dashboard on the configured database (Textual is imported only here)."""
+async def _dashboard(
+    settings: Settings,
+    *,
+    env: Mapping[str, str] | None = None,
+    seed: Seed | None = None,
+    label: str | None = None,
+) -> int:
+    """The dashboard on ``settings``' database (Textual is imported only here)."""
     from agentdash.dashboard import dashboard_factory, route_logs
     from agentdash.ui.app import AgentDashApp
 
     route_logs(settings.database.with_name(settings.database.name + ".log"))
-    await AgentDashApp(dashboard_factory(settings)).run_async()
+    factory = dashboard_factory(settings, env=env, seed=seed, label=label)
+    await AgentDashApp(factory).run_async()
     return 0
 
 
 async def _demo_dashboard() -> int:
     """The dashboard on the bundled fake, started on this event loop with its own database."""
-    from agentdash.dashboard import dashboard_factory, route_logs
     from agentdash.demo import demo_environment, seed
-    from agentdash.ui.app import AgentDashApp
 
     async with demo_environment() as demo:
-        database = demo.settings.database
-        route_logs(database.with_name(database.name + ".log"))
-        factory = dashboard_factory(
-            demo.settings, env=demo.env, seed=seed if demo.fresh else None, label="demo"
-        )
-        await AgentDashApp(factory).run_async()
-    return 0
+        first = seed if demo.fresh else None
+        return await _dashboard(demo.settings, env=demo.env, seed=first, label="demo")
 
 
 def _fake_server(args: argparse.Namespace) -> int:
