@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from textual.message import Message
 
@@ -107,24 +108,20 @@ class Live:
         """Post the header if it changed: role, last poll, counts (or a start-up problem)."""
         services, status = self.services, self._status
         counts = status.counts if status else {}
-        label = services.label if services else ""
+        known: dict[str, Any] = {"label": services.label if services else ""}
         if problem:
-            state = HeaderState.counting(counts, label=label, role="error", problem=problem)
+            known.update(role="error", problem=problem)
         elif services is not None and services.is_owner:
-            poll = self._time(services.last_poll_at)
-            state = HeaderState.counting(counts, label=label, role="owner", last_poll=poll)
+            known.update(role="owner", last_poll=self._time(services.last_poll_at))
         elif status is not None and status.running:
-            state = HeaderState.counting(
-                counts,
-                label=label,
+            known.update(
                 role="follower",
                 owner_pid=status.lease.pid,
                 owner_host=status.lease.host,
                 last_poll=self._time(self._last_change),
                 poll_word="last change",
             )
-        else:
-            state = HeaderState.counting(counts, label=label)
+        state = HeaderState.counting(counts, **known)
         if state != self.header:
             self.header = state
             self.out.broadcast(lambda: HeaderChanged(state))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from textual.content import Content
 from textual.widget import Widget
@@ -33,31 +34,14 @@ class HeaderState:
     problem: str = ""
 
     @classmethod
-    def counting(
-        cls,
-        counts: Mapping[JobStatus, int],
-        *,
-        label: str = "",
-        role: str = "starting",
-        owner_pid: int | None = None,
-        owner_host: str | None = None,
-        last_poll: str = "—",
-        poll_word: str = "last poll",
-        problem: str = "",
-    ) -> HeaderState:
+    def counting(cls, counts: Mapping[JobStatus, int], **known: Any) -> HeaderState:
         """A header from the database's counts per status and what the app knows."""
         return cls(
-            label=label,
-            role=role,
-            owner_pid=owner_pid,
-            owner_host=owner_host,
-            last_poll=last_poll,
-            poll_word=poll_word,
             running=counts.get(JobStatus.RUNNING, 0) + counts.get(JobStatus.DISPATCHING, 0),
             needs_you=counts.get(JobStatus.NEEDS_ACTION, 0),
             failed=counts.get(JobStatus.FAILED, 0),
             queued=counts.get(JobStatus.QUEUED, 0),
-            problem=problem,
+            **known,
         )
 
 
